@@ -1,0 +1,32 @@
+# Two commands a newcomer needs: `make demo` and `make test`.
+# Both create .venv with Python 3.11 and install the pinned set from constraints.txt.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test setup lock clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/lead-sla demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+# Re-resolve the pinned set after changing pyproject.toml (needs network).
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet -e '.[dev]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable --all | grep -v '^lead-sla' > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf $(VENV) warehouse data/landing

@@ -1,0 +1,107 @@
+"""One typed settings object for the whole pipeline.
+
+Built once at an entry point (the CLI, a flow's parameters, a test) and passed down.
+Nothing here reads the environment at import time: ``Settings()`` reads ``LEAD_SLA_*``
+variables (and a ``.env`` file in the project root, if present) when it is called.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_ROOT_MARKERS = ("pyproject.toml", "dbt_project")
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """Return the nearest folder at or above ``start`` (default: cwd) holding the project.
+
+    The project root is recognised by ``pyproject.toml`` next to ``dbt_project/``. Falls
+    back to the installed package's checkout, so the CLI works from any folder.
+    """
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if all((folder / marker).exists() for marker in _ROOT_MARKERS):
+            return folder
+    package_checkout = Path(__file__).resolve().parents[2]
+    if all((package_checkout / marker).exists() for marker in _ROOT_MARKERS):
+        return package_checkout
+    raise FileNotFoundError(
+        f"no lead-sla project found at or above {here}; run from the repository or set LEAD_SLA_PROJECT_ROOT"
+    )
+
+
+class Settings(BaseSettings):
+    """Every knob of the pipeline. Paths left unset resolve from ``project_root``."""
+
+    model_config = SettingsConfigDict(env_prefix="LEAD_SLA_", env_file=".env", extra="ignore")
+
+    env: Literal["local", "ci", "prod"] = "local"
+    project_root: Path = Field(default_factory=find_project_root)
+
+    warehouse_path: Path | None = None
+    landing_dir: Path | None = None
+    source_mapping: Path | None = None
+    config_dir: Path | None = None
+    dbt_project_dir: Path | None = None
+    published_dir: Path | None = None
+
+    reporting_timezone: str = "America/New_York"
+
+    crm_api_url: str | None = None
+    crm_api_token: SecretStr | None = None
+    http_timeout_seconds: float = 10.0
+    http_max_retries: int = 5
+    http_backoff_seconds: float = 0.5
+    http_page_size: int = 500
+
+    dbt_threads: int = 2
+
+    @model_validator(mode="after")
+    def _resolve_paths(self) -> "Settings":
+        root = self.project_root.resolve()
+        self.project_root = root
+        defaults = {
+            "warehouse_path": root / "warehouse" / "lead_sla.duckdb",
+            "landing_dir": root / "data" / "landing",
+            "config_dir": root / "config",
+            "dbt_project_dir": root / "dbt_project",
+            "published_dir": root / "warehouse" / "published",
+        }
+        for name, default in defaults.items():
+            value = getattr(self, name)
+            setattr(self, name, default if value is None else (root / value).resolve())
+        if self.source_mapping is None:
+            self.source_mapping = self.config_dir / "sources" / "demo.yml"
+        else:
+            self.source_mapping = (root / self.source_mapping).resolve()
+        return self
+
+    # Typed accessors: after validation these are never None.
+    @property
+    def warehouse(self) -> Path:
+        assert self.warehouse_path is not None
+        return self.warehouse_path
+
+    @property
+    def landing(self) -> Path:
+        assert self.landing_dir is not None
+        return self.landing_dir
+
+    @property
+    def mapping(self) -> Path:
+        assert self.source_mapping is not None
+        return self.source_mapping
+
+    @property
+    def config(self) -> Path:
+        assert self.config_dir is not None
+        return self.config_dir
+
+    @property
+    def dbt_dir(self) -> Path:
+        assert self.dbt_project_dir is not None
+        return self.dbt_project_dir
