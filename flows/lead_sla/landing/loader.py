@@ -1,0 +1,335 @@
+"""Transactional landing of one batch of records into a raw table.
+
+``land_batch`` maps a batch (one file, or one API page) onto its stream, checks every value
+against the stream contract, and in ONE DuckDB transaction:
+
+1. appends the new versions to ``raw.<stream>`` (a version already landed, recognised by its
+   row hash, is not added again: re-extracting a file or a page adds nothing);
+2. sends every record that fails a check to ``quarantine.rows`` with the reason and raw text;
+3. records the file in ``raw._loaded_files`` (for file sources), advances the stream's
+   cursor in ``raw._cursors`` and writes the batch's counts to ``raw._batches``.
+
+A crash anywhere before the commit leaves none of it, so the cursor can never run ahead of,
+or fall behind, the rows it covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+
+import duckdb
+import pyarrow as pa
+
+from lead_sla.landing.raw import QUARANTINE_TABLE, RAW_SCHEMA, raw_table
+from lead_sla.sources.files import LINE_COLUMN, Reject
+from lead_sla.sources.streams import Column, Stream
+
+_OFFSET_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
+_BOOL_TRUE = ("true", "t", "1", "yes", "y")
+_BOOL_FALSE = ("false", "f", "0", "no", "n")
+_EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class MissingColumnError(ValueError):
+    """A required column of the stream is absent from a source; names the source and column."""
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """How a batch's source columns become the stream's columns."""
+
+    stream: Stream
+    source_name: str                      # cursor bookkeeping key: a mapping name or an API URL
+    location: str                         # file path relative to the landing folder, or request
+    timezone: str = "UTC"                 # zone of naive timestamps
+    timestamp_format: str | None = None   # strptime format of naive timestamps (ISO when None)
+    missing_values: Sequence[str] = ("",)
+    expressions: dict[str, str] | None = None         # target -> SQL over source columns
+    value_maps: dict[str, dict[str, str]] | None = None
+    export_date: date | None = None
+    file_sha256: str | None = None        # set for file sources: marks the file as loaded
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    """What one batch did."""
+
+    batch_id: str
+    stream: str
+    location: str
+    rows_read: int
+    rows_loaded: int
+    rows_duplicate: int
+    rows_quarantined: int
+    cursor_before: str | None
+    cursor_after: str | None
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _typed_check(column: Column, value_sql: str, spec: BatchSpec) -> tuple[str, str]:
+    """(normalized text expression, failure reason expression or NULL) for one column."""
+    name = column.name
+    shown = f"left({value_sql}, 80)"
+    if column.kind == "timestamp":
+        zone = _literal(spec.timezone)
+        naive = (
+            f"try_strptime({value_sql}, {_literal(spec.timestamp_format)})"
+            if spec.timestamp_format
+            else f"try_cast({value_sql} AS TIMESTAMP)"
+        )
+        parsed = (
+            f"CASE WHEN regexp_matches(trim({value_sql}), '{_OFFSET_PATTERN}') "
+            f"THEN timezone('UTC', try_cast(trim({value_sql}) AS TIMESTAMPTZ)) "
+            f"ELSE timezone('UTC', timezone({zone}, {naive})) END"
+        )
+        normalized = f"CAST({parsed} AS VARCHAR)"
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND {parsed} IS NULL THEN 'unparseable timestamp in {name}: ' || {shown} END"
+        return normalized, reason
+    if column.kind == "date":
+        parsed = f"try_cast(trim({value_sql}) AS DATE)"
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND {parsed} IS NULL THEN 'unparseable date in {name}: ' || {shown} END"
+        return f"CAST({parsed} AS VARCHAR)", reason
+    if column.kind == "time":
+        parsed = f"coalesce(try_strptime(trim({value_sql}), '%H:%M'), try_strptime(trim({value_sql}), '%H:%M:%S'))"
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND {parsed} IS NULL THEN 'unparseable time of day in {name}: ' || {shown} END"
+        return f"strftime({parsed}, '%H:%M')", reason
+    if column.kind == "int":
+        parsed = f"try_cast(trim({value_sql}) AS BIGINT)"
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND {parsed} IS NULL THEN 'not an integer in {name}: ' || {shown} END"
+        return f"CAST({parsed} AS VARCHAR)", reason
+    if column.kind == "decimal":
+        parsed = f"try_cast(trim({value_sql}) AS DECIMAL(38, 6))"
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND {parsed} IS NULL THEN 'not a number in {name}: ' || {shown} END"
+        return f"trim({value_sql})", reason
+    if column.kind == "bool":
+        lowered = f"lower(trim({value_sql}))"
+        trues = ", ".join(_literal(v) for v in _BOOL_TRUE)
+        falses = ", ".join(_literal(v) for v in _BOOL_FALSE)
+        normalized = f"CASE WHEN {lowered} IN ({trues}) THEN 'true' WHEN {lowered} IN ({falses}) THEN 'false' END"
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND {normalized} IS NULL THEN 'not a boolean in {name}: ' || {shown} END"
+        return normalized, reason
+    if column.kind == "email":
+        reason = f"CASE WHEN {value_sql} IS NOT NULL AND NOT regexp_matches(trim({value_sql}), '{_EMAIL_PATTERN}') THEN 'invalid e-mail in {name}: ' || {shown} END"
+        return value_sql, reason
+    if column.kind == "enum":
+        lowered = f"lower(trim({value_sql}))"
+        allowed = ", ".join(_literal(v) for v in column.values)
+        reason = (
+            f"CASE WHEN {value_sql} IS NOT NULL AND {lowered} NOT IN ({allowed}) "
+            f"THEN 'unknown value in {name}: ' || {shown} || ' (expected one of {', '.join(column.values)})' END"
+        )
+        return lowered, reason
+    if column.kind == "zone":
+        reason = (
+            f"CASE WHEN {value_sql} IS NOT NULL AND trim({value_sql}) NOT IN (SELECT name FROM pg_timezone_names()) "
+            f"THEN 'unknown time zone in {name}: ' || {shown} END"
+        )
+        return f"trim({value_sql})", reason
+    return value_sql, "NULL"
+
+
+def _mapped_columns(spec: BatchSpec, source_columns: Sequence[str]) -> tuple[dict[str, str], list[str]]:
+    """Target expressions over the cleaned source, and the extra source columns that land as they are."""
+    expressions = dict(spec.expressions or {})
+    present = set(source_columns)
+    mapped: dict[str, str] = {}
+    for name in spec.stream.column_names:
+        if name in expressions:
+            mapped[name] = f"CAST(({expressions[name]}) AS VARCHAR)"
+        elif name in present:
+            mapped[name] = _quote(name)
+        elif spec.stream.column(name).required:
+            raise MissingColumnError(
+                f"{spec.location}: required column {name!r} of stream {spec.stream.name!r} is missing "
+                f"(columns found: {', '.join(source_columns) or 'none'})"
+            )
+        else:
+            mapped[name] = "CAST(NULL AS VARCHAR)"
+    used_text = " ".join(expressions.values())
+    extras = [
+        c for c in source_columns
+        if c not in mapped and c != LINE_COLUMN and not c.startswith("_") and c not in used_text
+    ]
+    return mapped, extras
+
+
+def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:
+    value_map = (spec.value_maps or {}).get(column)
+    if not value_map:
+        return expression
+    cases = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in value_map.items())
+    return f"CASE ({expression}) {cases} ELSE ({expression}) END"
+
+
+def _current_cursor(conn: duckdb.DuckDBPyConnection, stream: str, source: str) -> str | None:
+    row = conn.execute(
+        f"SELECT cursor_value FROM {RAW_SCHEMA}._cursors WHERE stream = ? AND source = ?", [stream, source]
+    ).fetchone()
+    return None if row is None else row[0]
+
+
+def land_batch(
+    conn: duckdb.DuckDBPyConnection,
+    spec: BatchSpec,
+    records: pa.Table,
+    rejects: Sequence[Reject],
+    *,
+    batch_id: str,
+    is_empty_file: bool = False,
+    before_commit: Callable[[], None] | None = None,
+) -> BatchResult:
+    """Land one batch in one transaction (see the module docstring). Returns its counts.
+
+    ``before_commit`` runs inside the transaction just before COMMIT; tests use it to show
+    that a crash there leaves nothing behind.
+    """
+    stream = spec.stream
+    table = raw_table(stream)
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    source_columns = [c for c in records.column_names if c != LINE_COLUMN]
+    if is_empty_file:
+        # Nothing to map: an empty file lands no rows, only its quarantine note.
+        mapped, extras = {name: "CAST(NULL AS VARCHAR)" for name in stream.column_names}, []
+    else:
+        mapped, extras = _mapped_columns(spec, source_columns)
+
+    missing = ", ".join(_literal(v) for v in spec.missing_values) or "NULL"
+    cleaned = ", ".join(
+        f"CASE WHEN trim({_quote(c)}) IN ({missing}) THEN NULL ELSE {_quote(c)} END AS {_quote(c)}"
+        for c in source_columns
+    )
+    normalized_parts, reason_parts = [], []
+    for column in stream.columns:
+        value = f"m.{_quote(column.name)}"
+        normal, reason = _typed_check(column, value, spec)
+        normalized_parts.append(f"{normal} AS {_quote(column.name)}")
+        if column.required:
+            reason_parts.append(f"CASE WHEN {value} IS NULL THEN 'missing required {column.name}' END")
+        reason_parts.append(reason)
+    mapped_select = ", ".join(
+        f"{_value_mapped(name, expr, spec)} AS {_quote(name)}" for name, expr in mapped.items()
+    )
+    extra_select = "".join(f", {_quote(c)}" for c in extras)
+    hash_input = ", ".join(
+        f"coalesce(v.{_quote(c)}, chr(0))" for c in [*stream.column_names, *extras]
+    )
+    record_json = "to_json(struct_pack(" + ", ".join(
+        f"{_quote(c)} := m.{_quote(c)}" for c in [*stream.column_names, *extras]
+    ) + "))"
+
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        for extra in extras:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_quote(extra)} VARCHAR")
+        conn.register("_batch_source", records)
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _batch AS
+            WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN} FROM _batch_source),
+            mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN} FROM cleaned),
+            checked AS (
+                SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
+                       m.{LINE_COLUMN},
+                       concat_ws('; ', {', '.join(reason_parts)}) AS _reason,
+                       {record_json} AS _record
+                FROM mapped AS m
+            )
+            SELECT *, md5(concat_ws(chr(31), {hash_input})) AS _row_hash FROM checked AS v
+            """
+        )
+        conn.unregister("_batch_source")
+        cursor_col = _quote(stream.cursor)
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _batch_new AS
+            WITH good AS (
+                SELECT * FROM _batch WHERE _reason = ''
+                QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY {LINE_COLUMN}) = 1
+            ),
+            window_ AS (SELECT min({cursor_col}) AS lo, max({cursor_col}) AS hi FROM good)
+            SELECT g.* FROM good AS g
+            WHERE NOT EXISTS (
+                SELECT 1 FROM {table} AS r, window_ AS w
+                WHERE r.{cursor_col} BETWEEN w.lo AND w.hi AND r._row_hash = g._row_hash
+            )
+            """
+        )
+        target_columns = [*stream.column_names, *extras]
+        conn.execute(
+            f"""
+            INSERT INTO {table} ({', '.join(_quote(c) for c in target_columns)},
+                                 _batch_id, _extracted_at, _source, _source_line, _export_date, _row_hash)
+            SELECT {', '.join(_quote(c) for c in target_columns)}, ?, ?, ?, {LINE_COLUMN}, ?, _row_hash
+            FROM _batch_new ORDER BY {LINE_COLUMN}
+            """,
+            [batch_id, now, spec.location, spec.export_date],
+        )
+        conn.execute(
+            f"""
+            INSERT INTO {QUARANTINE_TABLE}
+            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, _record, ? FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
+            """,
+            [stream.name, batch_id, spec.location, now],
+        )
+        quarantine_rows = [
+            (stream.name, batch_id, spec.location, r.line, r.reason, r.raw_text, now) for r in rejects
+        ]
+        if is_empty_file:
+            quarantine_rows.append((stream.name, batch_id, spec.location, None, "empty file", "", now))
+        if quarantine_rows:
+            conn.executemany(f"INSERT INTO {QUARANTINE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)", quarantine_rows)
+
+        counts = conn.execute(
+            f"""SELECT (SELECT count(*) FROM _batch), (SELECT count(*) FROM _batch WHERE _reason <> ''),
+                       (SELECT count(*) FROM _batch_new), (SELECT max({cursor_col}) FROM _batch_new)"""
+        ).fetchone()
+        assert counts is not None
+        checked, invalid, loaded, batch_max = counts
+        cursor_before = _current_cursor(conn, stream.name, spec.source_name)
+        cursor_after = max([c for c in (cursor_before, batch_max) if c is not None], default=None)
+        conn.execute(
+            f"""INSERT INTO {RAW_SCHEMA}._cursors VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (stream, source) DO UPDATE SET cursor_value = excluded.cursor_value,
+                    batch_id = excluded.batch_id, updated_at = excluded.updated_at""",
+            [stream.name, spec.source_name, cursor_after, batch_id, now],
+        )
+        quarantined = invalid + len(quarantine_rows) - (1 if is_empty_file else 0)
+        rows_read = checked + len(rejects)
+        if spec.file_sha256 is not None:
+            conn.execute(
+                f"INSERT INTO {RAW_SCHEMA}._loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [stream.name, spec.location, spec.file_sha256, batch_id, rows_read, loaded, quarantined, now],
+            )
+        conn.execute(
+            f"""INSERT INTO {RAW_SCHEMA}._batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (batch_id) DO UPDATE SET finished_at = excluded.finished_at,
+                    rows_read = _batches.rows_read + excluded.rows_read,
+                    rows_loaded = _batches.rows_loaded + excluded.rows_loaded,
+                    rows_duplicate = _batches.rows_duplicate + excluded.rows_duplicate,
+                    rows_quarantined = _batches.rows_quarantined + excluded.rows_quarantined,
+                    cursor_after = excluded.cursor_after""",
+            [batch_id, stream.name, spec.source_name, now, now, rows_read, loaded,
+             checked - invalid - loaded, quarantined, cursor_before, cursor_after],
+        )
+        conn.execute("DROP TABLE IF EXISTS _batch")
+        conn.execute("DROP TABLE IF EXISTS _batch_new")
+        if before_commit is not None:
+            before_commit()
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return BatchResult(
+        batch_id=batch_id, stream=stream.name, location=spec.location, rows_read=rows_read,
+        rows_loaded=loaded, rows_duplicate=checked - invalid - loaded, rows_quarantined=quarantined,
+        cursor_before=cursor_before, cursor_after=cursor_after,
+    )

@@ -1,0 +1,165 @@
+"""Declarative source mappings: how someone else's export becomes our streams.
+
+A mapping file (YAML, under ``config/sources/``) says, per target stream, which files to
+read and how to turn their columns into the stream's columns:
+
+```yaml
+name: olist
+timezone: America/Sao_Paulo          # zone of timestamps that carry no offset
+missing_values: ["", "unknown"]      # placeholders that mean "missing", for every column
+loads:
+  - stream: contacts
+    files: "olist_marketing_qualified_leads_dataset.csv"   # glob under the landing folder
+    columns:                          # target column: DuckDB SQL expression over source columns
+      contact_id: mql_id
+      lifecycle_stage: "'mql'"
+    values:                           # value maps applied after the expressions
+      industry: {jewerly: jewelry}
+```
+
+Columns not named under ``columns`` are taken from the source column of the same name
+(identity), so the demo exports need no ``columns`` at all. Source columns that are neither
+mapped nor part of the contract land too, as extra raw columns (a new column never gets lost).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from lead_sla.sources.streams import STREAMS_BY_NAME, Stream
+
+FileFormat = Literal["csv", "jsonl", "parquet"]
+_FORMAT_BY_SUFFIX: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
+_DAY_IN_PATH = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
+
+
+class MappingError(ValueError):
+    """A mapping file is invalid; the message names the file and the place."""
+
+
+def _check_zone(zone: str) -> str:
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {zone!r}") from None
+    return zone
+
+
+class StreamLoad(BaseModel):
+    """How one target stream is read from a set of files."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    stream: str
+    files: str = Field(description="glob, relative to the landing folder")
+    format: FileFormat | None = None
+    timezone: str | None = None
+    timestamp_format: str | None = Field(
+        default=None, description="strptime format of naive timestamps; ISO-8601 when unset"
+    )
+    missing_values: list[str] | None = None
+    columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+
+    @field_validator("stream")
+    @classmethod
+    def _known_stream(cls, name: str) -> str:
+        if name not in STREAMS_BY_NAME:
+            raise ValueError(f"unknown stream {name!r}; known: {', '.join(STREAMS_BY_NAME)}")
+        return name
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, zone: str | None) -> str | None:
+        return None if zone is None else _check_zone(zone)
+
+    @model_validator(mode="after")
+    def _targets_exist(self) -> "StreamLoad":
+        stream = STREAMS_BY_NAME[self.stream]
+        for target in [*self.columns, *self.values]:
+            if target not in stream.column_names:
+                raise ValueError(f"stream {self.stream!r} has no column {target!r}")
+        return self
+
+    @property
+    def contract(self) -> Stream:
+        return STREAMS_BY_NAME[self.stream]
+
+
+class SourceMapping(BaseModel):
+    """A whole mapping file: defaults plus one ``StreamLoad`` per target stream and file set."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    timezone: str = "UTC"
+    timezones: dict[Literal["marketing", "crm"], str] = Field(default_factory=dict)
+    missing_values: list[str] = Field(default_factory=lambda: [""])
+    loads: list[StreamLoad]
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, zone: str) -> str:
+        return _check_zone(zone)
+
+    @field_validator("timezones")
+    @classmethod
+    def _zones(cls, zones: dict[str, str]) -> dict[str, str]:
+        return {system: _check_zone(zone) for system, zone in zones.items()}
+
+    def zone_for(self, load: StreamLoad) -> str:
+        """Zone of naive timestamps for ``load``: its own, else its system's, else the file default."""
+        return load.timezone or self.timezones.get(load.contract.system) or self.timezone
+
+    def missing_for(self, load: StreamLoad) -> list[str]:
+        return load.missing_values if load.missing_values is not None else self.missing_values
+
+    def loads_for(self, stream: str) -> list[StreamLoad]:
+        return [load for load in self.loads if load.stream == stream]
+
+    @property
+    def streams(self) -> list[str]:
+        """Target streams in contract order, each once."""
+        wanted = {load.stream for load in self.loads}
+        return [name for name in STREAMS_BY_NAME if name in wanted]
+
+
+def load_mapping(path: Path) -> SourceMapping:
+    """Read and validate a mapping file, raising ``MappingError`` that names the file and field."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise MappingError(f"{path}: mapping file not found") from None
+    except yaml.YAMLError as exc:
+        raise MappingError(f"{path}: not valid YAML: {exc}") from None
+    try:
+        return SourceMapping.model_validate(document)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise MappingError(f"{path}: {problems}") from None
+
+
+def file_format(load: StreamLoad, path: Path) -> FileFormat:
+    """The declared format of ``load``, else the one the file's suffix implies."""
+    if load.format:
+        return load.format
+    try:
+        return _FORMAT_BY_SUFFIX[path.suffix.lower()]
+    except KeyError:
+        raise MappingError(f"{path}: cannot tell the file format from its suffix; set `format` in the mapping") from None
+
+
+def export_date_of(relative_path: str) -> date | None:
+    """The export day of a file, from the last ``YYYY-MM-DD`` folder or name part in its path."""
+    found = _DAY_IN_PATH.findall(relative_path)
+    return date.fromisoformat(found[-1]) if found else None
