@@ -294,11 +294,10 @@ class CrmApiServer:
             record(fault.status)
             self._send_json(handler, fault.status, body, headers)
             return
-        if fault is not None and fault.kind == "timeout":
-            self._stopping.wait(fault.seconds if fault.seconds is not None else self._timeout_fault_seconds)
-
         status, body = self._answer(stream, authorized, query)
         record(status)
+        if fault is not None and fault.kind == "timeout":
+            self._stopping.wait(fault.seconds if fault.seconds is not None else self._timeout_fault_seconds)
         if fault is not None and fault.kind == "malformed" and status == 200:
             self._send_bytes(handler, 200, b"<html>this is not JSON</html>", "text/html")
             return

@@ -15,6 +15,7 @@ or fall behind, the rows it covers.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
@@ -157,7 +158,7 @@ def _mapped_columns(spec: BatchSpec, source_columns: Sequence[str]) -> tuple[dic
     used_text = " ".join(expressions.values())
     extras = [
         c for c in source_columns
-        if c not in mapped and c != LINE_COLUMN and not c.startswith("_") and c not in used_text
+        if c not in mapped and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
     ]
     return mapped, extras
 

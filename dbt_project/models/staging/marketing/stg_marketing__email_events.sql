@@ -1,0 +1,42 @@
+with source as (
+
+    select * from {{ source('marketing', 'email_events') }}
+
+),
+
+typed as (
+
+    select
+        event_id,
+        {{ normalize_email('email') }} as email,
+        {{ clean_text('campaign_id') }} as campaign_id,
+        event_type,
+        cast(occurred_at as timestamp) as occurred_at,
+        {{ known_on('cast(occurred_at as timestamp)') }} as known_on,
+        _row_hash as row_hash
+    from source
+
+),
+
+known as (
+
+    select * from typed where {{ known_as_of_build('occurred_at') }}
+
+),
+
+ranked as (
+
+    select known.*, {{ first_version_rank('event_id') }} as version_rank from known
+
+)
+
+select
+    event_id,
+    email,
+    campaign_id,
+    event_type,
+    occurred_at,
+    known_on,
+    row_hash
+from ranked
+where version_rank = 1
