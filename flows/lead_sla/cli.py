@@ -1,0 +1,140 @@
+"""The ``lead-sla`` command: generate demo data, extract, and run the pipeline.
+
+Exit codes: 0 success, 1 the pipeline ran and failed (a failed stream, a failed dbt test),
+2 the command was used wrongly or its input is invalid (Typer's usage errors, bad config).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from lead_sla.settings import Settings
+
+app = typer.Typer(
+    name="lead-sla",
+    help="The marketing-sales SLA as a nightly data pipeline (Prefect, dbt, DuckDB).",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+err = Console(stderr=True)
+
+DEMO_LEADS = 3000
+DEMO_DAYS = 120
+DEMO_SEED = 42
+DEMO_END = date(2026, 10, 31)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # noqa: BLE001 - any settings problem is a usage problem
+        err.print(f"[red]error:[/red] invalid settings (LEAD_SLA_* variables or .env): {exc}")
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def generate(
+    out: Annotated[Optional[Path], typer.Option(help="Folder to write the exports to (default: the landing folder).")] = None,
+    leads: Annotated[int, typer.Option(min=1, help="Number of leads to simulate.")] = DEMO_LEADS,
+    days: Annotated[int, typer.Option(min=1, help="Days of history, ending on --end-date.")] = DEMO_DAYS,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed and parameters give identical files.")] = DEMO_SEED,
+    end_date: Annotated[str, typer.Option(help="Last day of the simulation (YYYY-MM-DD).")] = DEMO_END.isoformat(),
+) -> None:
+    """Write the demo company's nightly exports: one folder per stream and day."""
+    from lead_sla.sources.demo import generate as generate_exports
+
+    settings = _settings()
+    target = out or settings.landing
+    summary = generate_exports(target, leads=leads, days=days, seed=seed, end_date=_parse_day(end_date, "--end-date"))
+    console.print(f"Wrote {summary.files_written} files to {target} ({summary.start_date} to {summary.end_date}).")
+    for stream, rows in summary.rows_per_stream.items():
+        console.print(f"  {stream:<18} {rows:>12,} rows")
+
+
+@app.command()
+def extract(
+    up_to: Annotated[Optional[str], typer.Option(help="Last export day to land (YYYY-MM-DD) (default: all).")] = None,
+    stream: Annotated[Optional[list[str]], typer.Option(help="Only this stream (repeatable).")] = None,
+) -> None:
+    """Land new source data into the warehouse's raw layer (incremental; a rerun adds nothing)."""
+    from lead_sla.flows.extract import ExtractionFailed, extract as extract_flow
+
+    settings = _settings()
+    day = _parse_day(up_to, "--up-to") if up_to else None
+    try:
+        reports = extract_flow(settings=settings, up_to=day, streams=stream)
+    except ExtractionFailed as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+    _print_reports(reports)
+
+
+@app.command()
+def run(
+    date_: Annotated[Optional[str], typer.Option("--date", help="Day to build (YYYY-MM-DD) (default: yesterday in the reporting zone).")] = None,
+) -> None:
+    """Run the nightly job for one day: extract, then build and test the warehouse."""
+    from lead_sla.flows.nightly import nightly
+
+    settings = _settings()
+    day = _parse_day(date_, "--date") if date_ else None
+    try:
+        built = nightly(run_date=day, settings=settings)
+    except Exception as exc:  # noqa: BLE001 - report any stage failure as a failed run
+        err.print(f"[red]run failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"Built {built}: warehouse {settings.warehouse}")
+
+
+@app.command()
+def demo(
+    leads: Annotated[int, typer.Option(min=1, help="Number of leads to simulate.")] = DEMO_LEADS,
+    days: Annotated[int, typer.Option(min=1, help="Days of history.")] = DEMO_DAYS,
+) -> None:
+    """Generate the demo company's data and run the main job on the embedded DuckDB warehouse."""
+    from lead_sla.flows.nightly import nightly
+    from lead_sla.sources.demo import generate as generate_exports
+
+    settings = _settings()
+    marker = settings.landing / ".generated.json"
+    wanted = {"leads": leads, "days": days, "seed": DEMO_SEED, "end_date": DEMO_END.isoformat()}
+    if not marker.exists() or json.loads(marker.read_text()) != wanted:
+        console.print(f"Generating demo exports ({leads:,} leads, {days} days) into {settings.landing} ...")
+        generate_exports(settings.landing, leads=leads, days=days, seed=DEMO_SEED, end_date=DEMO_END)
+        marker.write_text(json.dumps(wanted))
+    try:
+        built = nightly(run_date=DEMO_END, settings=settings)
+    except Exception as exc:  # noqa: BLE001
+        err.print(f"[red]demo run failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"\nDemo built as of {built}.")
+    console.print(f"  warehouse: {settings.warehouse}  (duckdb {settings.warehouse} -c 'select * from marts.fct_sales_sla limit 5')")
+
+
+def _parse_day(value: str | None, option: str) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        err.print(f"[red]error:[/red] {option} must be a date like 2026-10-31, got {value!r}")
+        raise typer.Exit(2) from None
+
+
+def _print_reports(reports: list) -> None:  # list[StreamReport]
+    from rich.table import Table
+
+    table = Table("stream", "files", "read", "loaded", "duplicate", "quarantined", "cursor")
+    for r in reports:
+        table.add_row(r.stream, str(r.files_loaded), f"{r.rows_read:,}", f"{r.rows_loaded:,}",
+                      f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}", r.cursor or "")
+    console.print(table)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,34 @@
+"""The transform stage: the agreement into the warehouse, then ``dbt build`` as of a day."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lead_sla.agreement import load_agreement, write_agreement_tables
+from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.settings import Settings
+from lead_sla.transform.dbt import DbtResult, build
+from lead_sla.warehouse import connect
+
+# Public holidays are written for these years around the build day: history the calendar
+# covers, plus the year after, where SLA due times of late-December handoffs can fall.
+HOLIDAY_YEARS_BACK = 3
+HOLIDAY_YEARS_AHEAD = 1
+
+
+def write_agreement(settings: Settings, run_date: date) -> None:
+    """Validate ``config/`` and (re)write the agreement tables the dbt project reads."""
+    agreement = load_agreement(settings.config)
+    years = range(run_date.year - HOLIDAY_YEARS_BACK, run_date.year + HOLIDAY_YEARS_AHEAD + 1)
+    conn = connect(settings.warehouse)
+    try:
+        ensure_raw_schema(conn)
+        write_agreement_tables(conn, agreement, years)
+    finally:
+        conn.close()
+
+
+def build_day(settings: Settings, run_date: date, *, full_refresh: bool = False) -> DbtResult:
+    """Write the agreement and run ``dbt build`` as of the end of ``run_date``; raises on any failure."""
+    write_agreement(settings, run_date)
+    return build(settings, run_date, full_refresh=full_refresh)

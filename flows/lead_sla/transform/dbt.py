@@ -1,0 +1,131 @@
+"""Running the dbt project in-process and judging it by its result objects.
+
+``dbt build`` (models, tests, unit tests, seeds, snapshots) is always what runs: a failing
+test fails the build. Success is read from dbt's ``RunResult`` objects, never from its log.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from dbt.cli.main import dbtRunner, dbtRunnerResult
+
+from lead_sla.settings import Settings
+
+_FAILED_STATUSES = {"error", "fail", "runtime error"}
+
+
+class DbtBuildError(RuntimeError):
+    """dbt reported failures; the message lists each failing node with dbt's own message."""
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """One dbt node's outcome."""
+
+    unique_id: str
+    resource_type: str
+    status: str
+    message: str | None
+    seconds: float
+    rows_affected: int | None
+
+
+@dataclass
+class DbtResult:
+    """Outcome of one dbt invocation."""
+
+    command: str
+    success: bool
+    nodes: list[NodeResult] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def failures(self) -> list[NodeResult]:
+        return [n for n in self.nodes if n.status in _FAILED_STATUSES]
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for node in self.nodes:
+            counts[node.status] = counts.get(node.status, 0) + 1
+        return counts
+
+
+@contextmanager
+def _dbt_environment(settings: Settings) -> Iterator[None]:
+    """dbt's profile reads these with env_var(); set them only for the invocation."""
+    values = {
+        "LEAD_SLA_WAREHOUSE_PATH": str(settings.warehouse),
+        "LEAD_SLA_DBT_THREADS": str(settings.dbt_threads),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    previous = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in previous.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _vars(run_date: date, settings: Settings) -> str:
+    return f'{{"run_date": "{run_date.isoformat()}", "reporting_timezone": "{settings.reporting_timezone}"}}'
+
+
+def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_date: date | None = None) -> DbtResult:
+    """Invoke ``dbt <command>`` on the project with the settings' warehouse; never raises for dbt failures."""
+    project = settings.dbt_dir
+    target_path = settings.warehouse.parent / "dbt_target"
+    cli_args = [
+        command,
+        "--project-dir", str(project),
+        "--profiles-dir", str(project),
+        "--target-path", str(target_path),
+        "--log-path", str(target_path / "logs"),
+        "--quiet",
+        *args,
+    ]
+    if run_date is not None:
+        cli_args += ["--vars", _vars(run_date, settings)]
+    with _dbt_environment(settings):
+        outcome: dbtRunnerResult = dbtRunner().invoke(cli_args)
+    nodes: list[NodeResult] = []
+    results = getattr(outcome.result, "results", None) or []
+    for result in results:
+        node = result.node
+        nodes.append(
+            NodeResult(
+                unique_id=node.unique_id,
+                resource_type=str(node.resource_type),
+                status=str(result.status),
+                message=result.message,
+                seconds=float(result.execution_time or 0.0),
+                rows_affected=(result.adapter_response or {}).get("rows_affected"),
+            )
+        )
+    error = None if outcome.exception is None else f"{type(outcome.exception).__name__}: {outcome.exception}"
+    return DbtResult(command=command, success=bool(outcome.success), nodes=nodes, error=error)
+
+
+def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False) -> DbtResult:
+    """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node."""
+    args: list[str] = []
+    if select:
+        args += ["--select", *select]
+    if full_refresh:
+        args.append("--full-refresh")
+    result = run_dbt(settings, "build", args, run_date=run_date)
+    if not result.success:
+        lines = [f"- {n.unique_id}: {n.status}: {(n.message or '').strip()[:500]}" for n in result.failures]
+        if result.error:
+            lines.append(f"- dbt: {result.error}")
+        raise DbtBuildError(f"dbt build for {run_date} failed:\n" + "\n".join(lines or ["- (no node result)"]))
+    return result
