@@ -156,10 +156,8 @@ def max_cursor_value(records: list[dict[str, object]], cursor_column: str) -> st
     best: tuple[datetime, str] | None = None
     for record in records:
         raw = record.get(cursor_column)
-        instant = parse_instant(raw)
-        if instant is None:
+        if not isinstance(raw, str) or (instant := parse_instant(raw)) is None:
             continue
-        assert isinstance(raw, str)
         if best is None or instant > best[0]:
             best = (instant, raw)
     return best[1] if best is not None else None
