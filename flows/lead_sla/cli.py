@@ -79,18 +79,89 @@ def extract(
 @app.command()
 def run(
     date_: Annotated[Optional[str], typer.Option("--date", help="Day to build (YYYY-MM-DD) (default: yesterday in the reporting zone).")] = None,
+    force_publish: Annotated[bool, typer.Option(help="Publish even when a newer day is already published.")] = False,
 ) -> None:
-    """Run the nightly job for one day: extract, then build and test the warehouse."""
+    """Run the nightly job for one day: extract, build and test, publish. Replaying a day is the same command."""
     from lead_sla.flows.nightly import nightly
 
     settings = _settings()
     day = _parse_day(date_, "--date") if date_ else None
+    result = _run_pipeline(lambda: nightly(run_date=day, force_publish=force_publish, settings=settings))
+    console.print(f"Built {result.run_date} (run {result.run_id}); published: {'yes' if result.published else 'no'}")
+
+
+@app.command()
+def backfill(
+    start: Annotated[str, typer.Option(help="First day to build (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option(help="Last day to build (YYYY-MM-DD), included.")],
+    force: Annotated[bool, typer.Option(help="Rebuild days whose last run already succeeded.")] = False,
+) -> None:
+    """Build a range of past days in order; resumes where an interrupted backfill stopped."""
+    from lead_sla.flows.nightly import backfill as backfill_flow
+
+    settings = _settings()
+    first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
+    if last < first:
+        err.print(f"[red]error:[/red] --end {last} is before --start {first}")
+        raise typer.Exit(2)
+    results = _run_pipeline(lambda: backfill_flow(start=first, end=last, force=force, settings=settings))
+    built = sum(1 for r in results if r.status == "success")
+    console.print(f"Backfill {first}..{last}: {built} built, {len(results) - built} skipped (already built).")
+
+
+def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and its result
+    """Run a flow; a refused lock or a failed stage becomes exit code 1 with the reason."""
+    from lead_sla.ops.lock import WarehouseBusy
+
     try:
-        built = nightly(run_date=day, settings=settings)
-    except Exception as exc:  # noqa: BLE001 - report any stage failure as a failed run
-        err.print(f"[red]run failed:[/red] {exc}")
+        return call()
+    except WarehouseBusy as exc:
+        err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from None
-    console.print(f"Built {built}: warehouse {settings.warehouse}")
+    except Exception as exc:  # noqa: BLE001 - any stage failure is a failed run, with its reason
+        err.print(f"[red]run failed:[/red] {exc}")
+        err.print("See `lead-sla status` for the stage that failed.")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def status(
+    limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 10,
+) -> None:
+    """Show the latest runs, what failed, and how fresh the published data is."""
+    from rich.table import Table
+
+    from lead_sla.ops.runlog import recent_runs
+    from lead_sla.publish.publisher import read_manifest
+    from lead_sla.warehouse import connect
+
+    settings = _settings()
+    assert settings.published_dir is not None
+    manifest = read_manifest(settings.published_dir)
+    if manifest:
+        console.print(f"Published: day {manifest['run_date']} (run {manifest['run_id']}, at {manifest['published_at']} UTC) in {settings.published_dir}")
+    else:
+        console.print(f"Published: nothing yet in {settings.published_dir}")
+    if not settings.warehouse.exists():
+        console.print(f"No warehouse at {settings.warehouse}: nothing has run yet (try `lead-sla demo`).")
+        return
+    from lead_sla.ops.lock import lock_path
+    try:
+        conn = connect(settings.warehouse, read_only=True)
+    except Exception:  # noqa: BLE001 - a running pipeline holds the write lock
+        console.print(f"A run is in progress (the warehouse is locked; {lock_path(settings.warehouse)}).")
+        return
+    try:
+        rows = recent_runs(conn, limit)
+    finally:
+        conn.close()
+    table = Table("run", "flow", "day", "started (UTC)", "finished", "status", "failed stage", "error")
+    for run_id, flow, day, started, finished, state, failed, error in rows:
+        style = {"success": "green", "failed": "red"}.get(state, "yellow")
+        table.add_row(run_id, flow, str(day), f"{started:%Y-%m-%d %H:%M:%S}",
+                      f"{finished:%H:%M:%S}" if finished else "", f"[{style}]{state}[/{style}]",
+                      failed or "", (error or "")[:80])
+    console.print(table)
 
 
 @app.command()
@@ -109,12 +180,8 @@ def demo(
         console.print(f"Generating demo exports ({leads:,} leads, {days} days) into {settings.landing} ...")
         generate_exports(settings.landing, leads=leads, days=days, seed=DEMO_SEED, end_date=DEMO_END)
         marker.write_text(json.dumps(wanted))
-    try:
-        built = nightly(run_date=DEMO_END, settings=settings)
-    except Exception as exc:  # noqa: BLE001
-        err.print(f"[red]demo run failed:[/red] {exc}")
-        raise typer.Exit(1) from None
-    console.print(f"\nDemo built as of {built}.")
+    result = _run_pipeline(lambda: nightly(run_date=DEMO_END, force_publish=True, settings=settings))
+    console.print(f"\nDemo built as of {result.run_date}.")
     console.print(f"  warehouse: {settings.warehouse}  (duckdb {settings.warehouse} -c 'select * from marts.fct_sales_sla limit 5')")
 
 

@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     http_page_size: int = 500
 
     dbt_threads: int = 2
+    lock_wait_seconds: float = 0.0
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> "Settings":

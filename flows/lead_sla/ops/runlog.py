@@ -1,0 +1,137 @@
+"""The run log in the warehouse: ``ops.runs`` (one row per run) and ``ops.run_stages``.
+
+Every write is its own short transaction on a fresh connection, so the log survives a run
+that dies in a later stage, and it never holds the warehouse while dbt writes to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from lead_sla.warehouse import connect
+
+RUNS_DDL = """
+CREATE SCHEMA IF NOT EXISTS ops;
+CREATE TABLE IF NOT EXISTS ops.runs (
+    run_id VARCHAR PRIMARY KEY, flow VARCHAR NOT NULL, run_date DATE NOT NULL,
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
+    error VARCHAR, prefect_flow_run_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS ops.run_stages (
+    run_id VARCHAR NOT NULL, run_date DATE NOT NULL, stage VARCHAR NOT NULL,
+    started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
+    rows_in BIGINT, rows_out BIGINT, error VARCHAR,
+    PRIMARY KEY (run_id, stage)
+);
+"""
+
+
+def utc_now() -> datetime:
+    """Naive UTC now, the warehouse's timestamp convention."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_run_id(run_date: date) -> str:
+    """A unique run id that sorts by day, then start time."""
+    return f"{run_date.isoformat()}-{utc_now().strftime('%H%M%S')}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class StageCounts:
+    """Rows a stage read and wrote; a stage fills these in as it goes."""
+
+    rows_in: int | None = None
+    rows_out: int | None = None
+
+
+@dataclass
+class RunLog:
+    """Writes one run's rows into ``ops.runs`` and ``ops.run_stages`` of the warehouse at ``path``."""
+
+    path: Path
+    run_id: str
+    run_date: date
+    flow: str
+    prefect_flow_run_id: str | None = None
+    stages: list[str] = field(default_factory=list)
+
+    def _execute(self, sql: str, params: list[object]) -> None:
+        conn = connect(self.path)
+        try:
+            conn.execute(RUNS_DDL)
+            conn.execute(sql, params)
+        finally:
+            conn.close()
+
+    def start(self) -> None:
+        self._execute(
+            "INSERT INTO ops.runs VALUES (?, ?, ?, ?, NULL, 'running', NULL, ?)",
+            [self.run_id, self.flow, self.run_date, utc_now(), self.prefect_flow_run_id],
+        )
+
+    def finish(self, status: str, error: str | None = None) -> None:
+        self._execute(
+            "UPDATE ops.runs SET finished_at = ?, status = ?, error = ? WHERE run_id = ?",
+            [utc_now(), status, error, self.run_id],
+        )
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[StageCounts]:
+        """Record a stage: 'running' at start, then 'success' or 'failed' with the error."""
+        counts = StageCounts()
+        self.stages.append(name)
+        self._execute(
+            "INSERT OR REPLACE INTO ops.run_stages VALUES (?, ?, ?, ?, NULL, 'running', NULL, NULL, NULL)",
+            [self.run_id, self.run_date, name, utc_now()],
+        )
+        try:
+            yield counts
+        except BaseException as exc:
+            self._execute(
+                "UPDATE ops.run_stages SET finished_at = ?, status = 'failed', rows_in = ?, rows_out = ?, error = ? "
+                "WHERE run_id = ? AND stage = ?",
+                [utc_now(), counts.rows_in, counts.rows_out, f"{type(exc).__name__}: {exc}"[:4000], self.run_id, name],
+            )
+            raise
+        self._execute(
+            "UPDATE ops.run_stages SET finished_at = ?, status = 'success', rows_in = ?, rows_out = ? "
+            "WHERE run_id = ? AND stage = ?",
+            [utc_now(), counts.rows_in, counts.rows_out, self.run_id, name],
+        )
+
+
+def successful_days(path: Path) -> set[date]:
+    """Days whose latest run succeeded (a backfill skips them unless forced)."""
+    if not path.exists():
+        return set()
+    conn = connect(path)
+    try:
+        conn.execute(RUNS_DDL)
+        rows = conn.execute(
+            """SELECT run_date FROM ops.runs
+               QUALIFY row_number() OVER (PARTITION BY run_date ORDER BY started_at DESC) = 1
+               AND status = 'success'"""
+        ).fetchall()
+    finally:
+        conn.close()
+    return {row[0] for row in rows}
+
+
+def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
+    """The latest runs with their failed stage, newest first (for ``lead-sla status``)."""
+    conn.execute(RUNS_DDL)
+    return conn.execute(
+        """SELECT r.run_id, r.flow, r.run_date, r.started_at, r.finished_at, r.status,
+                  (SELECT string_agg(s.stage, ', ') FROM ops.run_stages s
+                   WHERE s.run_id = r.run_id AND s.status = 'failed') AS failed_stage,
+                  r.error
+           FROM ops.runs r ORDER BY r.started_at DESC LIMIT ?""",
+        [limit],
+    ).fetchall()

@@ -1,0 +1,75 @@
+"""One run per warehouse, and a run log that says what ran and why it failed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+
+import pytest
+
+from lead_sla.ops.lock import WarehouseBusy, warehouse_lock
+from lead_sla.ops.runlog import RunLog, successful_days
+from lead_sla.warehouse import connect
+
+
+def test_a_second_run_is_refused_with_the_holder_named(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    with warehouse_lock(warehouse, run_id="nightly 2026-03-02"):
+        with pytest.raises(WarehouseBusy, match=r"another run is using .*w.duckdb: run nightly 2026-03-02 \(pid \d+"):
+            with warehouse_lock(warehouse, run_id="nightly 2026-03-03"):
+                pass
+    with warehouse_lock(warehouse, run_id="after"):  # released: the next run gets it
+        pass
+
+
+def test_a_second_run_can_wait_for_the_first(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    order: list[str] = []
+    held = threading.Event()
+
+    def first() -> None:
+        with warehouse_lock(warehouse, run_id="first"):
+            held.set()
+            time.sleep(0.5)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    held.wait(5)
+    with warehouse_lock(warehouse, run_id="second", wait_seconds=30):
+        order.append("second started")
+    thread.join()
+    assert order == ["first done", "second started"]
+
+
+def test_stages_and_failures_are_logged(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    log = RunLog(warehouse, "r1", date(2026, 3, 2), "nightly")
+    log.start()
+    with log.stage("extract") as counts:
+        counts.rows_in, counts.rows_out = 10, 8
+    with pytest.raises(ValueError):
+        with log.stage("build"):
+            raise ValueError("dbt test failed: assert_positive")
+    log.finish("failed", "ValueError: dbt test failed")
+
+    conn = connect(warehouse)
+    try:
+        assert conn.execute("select stage, status, rows_in, rows_out, error from ops.run_stages order by started_at").fetchall() == [
+            ("extract", "success", 10, 8, None),
+            ("build", "failed", None, None, "ValueError: dbt test failed: assert_positive"),
+        ]
+        assert conn.execute("select status, error from ops.runs").fetchone() == ("failed", "ValueError: dbt test failed")
+    finally:
+        conn.close()
+
+
+def test_successful_days_are_the_days_whose_latest_run_succeeded(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    for run_id, day, status in [("a", 2, "success"), ("b", 3, "success"), ("c", 3, "failed"), ("d", 4, "failed")]:
+        log = RunLog(warehouse, run_id, date(2026, 3, day), "backfill")
+        log.start()
+        time.sleep(0.01)
+        log.finish(status)
+    assert successful_days(warehouse) == {date(2026, 3, 2)}
