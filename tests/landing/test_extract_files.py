@@ -255,3 +255,14 @@ def test_a_killed_process_leaves_no_partial_batch(tmp_path, landing):
         assert count(conn, "select count(*) from raw.contacts") == 1
     finally:
         conn.close()
+
+
+def test_a_file_rewritten_in_place_is_read_again_and_only_its_new_rows_land(conn, landing):
+    path = write(landing, "contacts", "2026-03-02", "part-00000.csv",
+                 "\n".join([CONTACT_HEADER, contact_row("c1", "2026-03-02 09:00:00")]) + "\n")
+    extract_stream_files(conn, landing, mapping(), "contacts")
+    path.write_text("\n".join([CONTACT_HEADER, contact_row("c1", "2026-03-02 09:00:00"),
+                               contact_row("c2", "2026-03-02 10:00:00")]) + "\n")
+    again = extract_stream_files(conn, landing, mapping(), "contacts")
+    assert (again.files_loaded, again.rows_loaded, again.rows_duplicate) == (1, 1, 1)
+    assert conn.execute("select contact_id from raw.contacts order by 1").fetchall() == [("c1",), ("c2",)]

@@ -74,11 +74,16 @@ def new_batch_id(stream: str) -> str:
     return f"{stream}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
-def _loaded_fingerprints(conn: duckdb.DuckDBPyConnection, stream: str) -> set[tuple[str, str]]:
+def _loaded_fingerprints(conn: duckdb.DuckDBPyConnection, stream: str) -> tuple[set[tuple[str, str]], set[tuple[str, int, int]]]:
+    """Loaded (path, sha256) pairs, and (path, size, mtime) of those files as they were seen.
+
+    The second set lets a nightly run skip unchanged files without hashing all history again;
+    a file rewritten in place changes size or mtime and is hashed and compared.
+    """
     rows = conn.execute(
-        f"SELECT path, sha256 FROM {RAW_SCHEMA}._loaded_files WHERE stream = ?", [stream]
+        f"SELECT path, sha256, size_bytes, mtime_ns FROM {RAW_SCHEMA}._loaded_files WHERE stream = ?", [stream]
     ).fetchall()
-    return {(path, sha) for path, sha in rows}
+    return {(p, sha) for p, sha, _, _ in rows}, {(p, size, mtime) for p, _, size, mtime in rows if size is not None}
 
 
 def pending_files(landing_dir: Path, mapping: SourceMapping, stream: str, up_to: date | None) -> list[tuple[Path, str]]:
@@ -113,9 +118,13 @@ def extract_stream_files(
     """
     stream = get_stream(stream_name)
     report = StreamReport(stream=stream_name, batch_id=new_batch_id(stream_name))
-    loaded = _loaded_fingerprints(conn, stream_name)
+    loaded, seen = _loaded_fingerprints(conn, stream_name)
     for load in mapping.loads_for(stream_name):
         for path, relative in pending_files(landing_dir, mapping.model_copy(update={"loads": [load]}), stream_name, up_to):
+            stat = path.stat()
+            if (relative, stat.st_size, stat.st_mtime_ns) in seen:
+                report.files_skipped += 1
+                continue
             sha = sha256_of(path)
             if (relative, sha) in loaded:
                 report.files_skipped += 1
@@ -132,6 +141,8 @@ def extract_stream_files(
                 value_maps=load.values,
                 export_date=export_date_of(relative),
                 file_sha256=sha,
+                file_size=stat.st_size,
+                file_mtime_ns=stat.st_mtime_ns,
             )
             result = land_batch(
                 conn, spec, parsed.to_arrow(), parsed.rejects,

@@ -51,6 +51,8 @@ class BatchSpec:
     value_maps: dict[str, dict[str, str]] | None = None
     export_date: date | None = None
     file_sha256: str | None = None        # set for file sources: marks the file as loaded
+    file_size: int | None = None
+    file_mtime_ns: int | None = None
 
 
 @dataclass(frozen=True)
@@ -307,8 +309,9 @@ def land_batch(
         rows_read = checked + len(rejects)
         if spec.file_sha256 is not None:
             conn.execute(
-                f"INSERT INTO {RAW_SCHEMA}._loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [stream.name, spec.location, spec.file_sha256, batch_id, rows_read, loaded, quarantined, now],
+                f"INSERT INTO {RAW_SCHEMA}._loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [stream.name, spec.location, spec.file_sha256, batch_id, rows_read, loaded, quarantined, now,
+                 spec.file_size, spec.file_mtime_ns],
             )
         conn.execute(
             f"""INSERT INTO {RAW_SCHEMA}._batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -44,7 +44,8 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._loaded_files (
             stream VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
             batch_id VARCHAR NOT NULL, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
-            loaded_at TIMESTAMP NOT NULL, PRIMARY KEY (stream, path, sha256))"""
+            loaded_at TIMESTAMP NOT NULL, size_bytes BIGINT, mtime_ns BIGINT,
+            PRIMARY KEY (stream, path, sha256))"""
     )
     conn.execute(
         f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._batches (
