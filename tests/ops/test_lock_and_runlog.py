@@ -73,3 +73,20 @@ def test_successful_days_are_the_days_whose_latest_run_succeeded(tmp_path):
         time.sleep(0.01)
         log.finish(status)
     assert successful_days(warehouse) == {date(2026, 3, 2)}
+
+
+def test_a_run_left_running_by_a_dead_process_is_marked_abandoned(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    dead = RunLog(warehouse, "dead", date(2026, 3, 2), "nightly")
+    dead.start()
+    with pytest.raises(KeyboardInterrupt):
+        with dead.stage("build"):
+            raise KeyboardInterrupt  # stands in for the kill: the stage row is closed as failed
+    RunLog(warehouse, "next", date(2026, 3, 2), "nightly").start()
+    conn = connect(warehouse)
+    try:
+        assert conn.execute("select run_id, status from ops.runs order by started_at").fetchall() == [
+            ("dead", "abandoned"), ("next", "running"),
+        ]
+    finally:
+        conn.close()

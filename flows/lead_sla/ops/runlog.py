@@ -71,6 +71,18 @@ class RunLog:
             conn.close()
 
     def start(self) -> None:
+        """Open this run's row. Runs still marked running are dead: the caller holds the run lock."""
+        conn = connect(self.path)
+        try:
+            conn.execute(RUNS_DDL)
+            conn.execute(
+                "UPDATE ops.runs SET status = 'abandoned', finished_at = ?, "
+                "error = 'the process ended without finishing (killed or crashed)' WHERE status = 'running'",
+                [utc_now()],
+            )
+            conn.execute("UPDATE ops.run_stages SET status = 'abandoned' WHERE status = 'running'")
+        finally:
+            conn.close()
         self._execute(
             "INSERT INTO ops.runs VALUES (?, ?, ?, ?, NULL, 'running', NULL, ?)",
             [self.run_id, self.flow, self.run_date, utc_now(), self.prefect_flow_run_id],
