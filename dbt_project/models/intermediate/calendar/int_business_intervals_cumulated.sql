@@ -1,0 +1,135 @@
+{#- One row per business calendar and working interval (UTC), with the business seconds accumulated
+    on that calendar before and after it: the table the business clock runs on (macros/business_clock.sql).
+    A working day's hours, minus the owner's absences known by that day (partial days cut, a fully
+    absent day has no interval). -#}
+
+with working_days as (
+
+    select
+        calendar_id,
+        owner_id,
+        calendar_date,
+        timezone,
+        work_start_at,
+        work_end_at,
+        {{ dbt.datediff('work_start_at', 'work_end_at', 'second') }} as nominal_day_seconds
+    from {{ ref('int_calendar_days_resolved') }}
+    where is_working_day
+        and work_end_at > work_start_at
+
+),
+
+-- the version of each absence known on the day it is applied to
+absence_versions as (
+
+    select
+        working_days.calendar_id,
+        working_days.calendar_date,
+        absences.absence_id,
+        case when absences.starts_at > working_days.work_start_at then absences.starts_at else working_days.work_start_at end
+            as cut_start_at,
+        case when absences.ends_at < working_days.work_end_at then absences.ends_at else working_days.work_end_at end
+            as cut_end_at,
+        row_number() over (
+            partition by working_days.calendar_id, working_days.calendar_date, absences.absence_id
+            order by absences.valid_from desc, absences.user_absence_version_id desc
+        ) as version_rank
+    from working_days
+    inner join {{ ref('stg_crm__user_absences') }} as absences
+        on working_days.owner_id = absences.owner_id
+        and absences.known_on <= working_days.calendar_date
+        and cast(absences.valid_from as date) <= working_days.calendar_date
+        -- any version of the absence that touches the day; the latest one decides below
+        and absences.starts_at < {{ dbt.dateadd('day', 2, 'working_days.work_end_at') }}
+        and absences.ends_at > {{ dbt.dateadd('day', -2, 'working_days.work_start_at') }}
+
+),
+
+cuts as (
+
+    select calendar_id, calendar_date, cut_start_at, cut_end_at
+    from absence_versions
+    where version_rank = 1
+        and cut_start_at < cut_end_at
+
+),
+
+points as (
+
+    select calendar_id, calendar_date, work_start_at as point_at from working_days
+    union
+    select calendar_id, calendar_date, work_end_at as point_at from working_days
+    union
+    select calendar_id, calendar_date, cut_start_at as point_at from cuts
+    union
+    select calendar_id, calendar_date, cut_end_at as point_at from cuts
+
+),
+
+pieces as (
+
+    select
+        calendar_id,
+        calendar_date,
+        point_at as piece_start_at,
+        lead(point_at) over (partition by calendar_id, calendar_date order by point_at) as piece_end_at
+    from points
+
+),
+
+open_pieces as (
+
+    select pieces.calendar_id, pieces.calendar_date, pieces.piece_start_at, pieces.piece_end_at
+    from pieces
+    where pieces.piece_end_at is not null
+        and not exists (
+            select 1
+            from cuts
+            where cuts.calendar_id = pieces.calendar_id
+                and cuts.calendar_date = pieces.calendar_date
+                and pieces.piece_start_at >= cuts.cut_start_at
+                and pieces.piece_start_at < cuts.cut_end_at
+        )
+
+),
+
+intervals as (
+
+    select
+        open_pieces.calendar_id,
+        working_days.owner_id,
+        open_pieces.calendar_date,
+        working_days.timezone,
+        open_pieces.piece_start_at as interval_start_at,
+        open_pieces.piece_end_at as interval_end_at,
+        {{ dbt.datediff('open_pieces.piece_start_at', 'open_pieces.piece_end_at', 'second') }} as work_seconds,
+        working_days.nominal_day_seconds
+    from open_pieces
+    inner join working_days
+        on open_pieces.calendar_id = working_days.calendar_id
+        and open_pieces.calendar_date = working_days.calendar_date
+
+)
+
+select
+    {{ dbt.hash(dbt.concat(['calendar_id', "'|'", dbt.safe_cast('interval_start_at', dbt.type_string())])) }} as interval_id,
+    calendar_id,
+    owner_id,
+    calendar_date,
+    timezone,
+    interval_start_at,
+    interval_end_at,
+    lead(interval_start_at) over (partition by calendar_id order by interval_start_at) as segment_end_at,
+    work_seconds,
+    nominal_day_seconds,
+    cast(coalesce(
+        sum(work_seconds) over (
+            partition by calendar_id order by interval_start_at rows between unbounded preceding and 1 preceding
+        ),
+        0
+    ) as bigint) as cumulative_seconds_before,
+    cast(sum(work_seconds) over (
+        partition by calendar_id order by interval_start_at rows between unbounded preceding and current row
+    ) as bigint) as cumulative_seconds_after,
+    dense_rank() over (partition by calendar_id order by calendar_date) as business_day_number
+from intervals

@@ -1,0 +1,173 @@
+{#- One row per business calendar and local day: the zone, country and working hours in force that
+    day and whether it is a working day. Calendars: every CRM user (calendar_id = owner_id) and the
+    agreement's `default` calendar for unassigned leads. An owner's day uses the latest user version
+    updated on or before that day and known by it (a rep who changes zone or hours mid-period
+    changes calendar from that day on); with none, the default calendar's settings. Days run from a
+    week before the first handoff to a horizon after the build day, since due times and attempt
+    windows can end after it. -#}
+
+{%- set horizon_days = var('sla_calendar_horizon_days', 120) -%}
+{%- set lookback_days = var('sla_calendar_lookback_days', 7) -%}
+
+with sla_versions as (
+
+    select * from {{ ref('stg_agreement__sla_versions') }}
+
+),
+
+holidays as (
+
+    select * from {{ ref('stg_agreement__public_holidays') }}
+
+),
+
+bounds as (
+
+    select
+        {{ dbt.dateadd('day', -lookback_days, 'coalesce(min(cast(handed_off_at as date)), ' ~ run_date() ~ ')') }} as first_day,
+        {{ dbt.dateadd('day', horizon_days, run_date()) }} as last_day
+    from {{ ref('int_handoffs_sequenced') }}
+
+),
+
+numbers as (
+
+    {{ dbt.generate_series(8192) }}
+
+),
+
+days as (
+
+    select cast({{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.first_day') }} as date) as calendar_date
+    from numbers
+    cross join bounds
+    where {{ dbt.dateadd('day', 'numbers.generated_number - 1', 'bounds.first_day') }} <= bounds.last_day
+
+),
+
+default_days as (
+
+    select
+        days.calendar_date,
+        sla_versions.sla_version,
+        sla_versions.default_timezone,
+        sla_versions.default_country,
+        sla_versions.default_work_start,
+        sla_versions.default_work_end
+    from days
+    inner join sla_versions
+        on days.calendar_date >= sla_versions.effective_from
+        and (sla_versions.effective_to is null or days.calendar_date < sla_versions.effective_to)
+
+),
+
+user_versions as (
+
+    select
+        owner_id,
+        user_version_id,
+        timezone,
+        country,
+        work_start,
+        work_end,
+        valid_from,
+        -- the first local day a version can judge: updated that day (UTC) and known by it
+        case
+            when known_on > cast(valid_from as date) then known_on
+            else cast(valid_from as date)
+        end as first_day_in_force
+    from {{ ref('stg_crm__users') }}
+
+),
+
+owners as (
+
+    select distinct owner_id from user_versions
+
+),
+
+owner_day_versions as (
+
+    select
+        owners.owner_id,
+        default_days.calendar_date,
+        user_versions.user_version_id,
+        user_versions.timezone,
+        user_versions.country,
+        user_versions.work_start,
+        user_versions.work_end,
+        row_number() over (
+            partition by owners.owner_id, default_days.calendar_date
+            order by user_versions.valid_from desc, user_versions.user_version_id desc
+        ) as version_rank
+    from owners
+    cross join default_days
+    left join user_versions
+        on owners.owner_id = user_versions.owner_id
+        and user_versions.first_day_in_force <= default_days.calendar_date
+
+),
+
+calendars as (
+
+    select
+        owner_day_versions.owner_id as calendar_id,
+        owner_day_versions.owner_id,
+        owner_day_versions.calendar_date,
+        default_days.sla_version,
+        owner_day_versions.user_version_id,
+        coalesce(owner_day_versions.timezone, default_days.default_timezone) as timezone,
+        coalesce(owner_day_versions.country, default_days.default_country) as country,
+        case
+            when owner_day_versions.work_start is not null and owner_day_versions.work_end > owner_day_versions.work_start
+                then owner_day_versions.work_start
+            else default_days.default_work_start
+        end as work_start,
+        case
+            when owner_day_versions.work_start is not null and owner_day_versions.work_end > owner_day_versions.work_start
+                then owner_day_versions.work_end
+            else default_days.default_work_end
+        end as work_end
+    from owner_day_versions
+    inner join default_days
+        on owner_day_versions.calendar_date = default_days.calendar_date
+    where owner_day_versions.version_rank = 1
+
+    union all
+
+    select
+        'default' as calendar_id,
+        cast(null as {{ dbt.type_string() }}) as owner_id,
+        calendar_date,
+        sla_version,
+        cast(null as {{ dbt.type_string() }}) as user_version_id,
+        default_timezone as timezone,
+        default_country as country,
+        default_work_start as work_start,
+        default_work_end as work_end
+    from default_days
+
+)
+
+select
+    calendars.calendar_id,
+    calendars.owner_id,
+    calendars.calendar_date,
+    calendars.sla_version,
+    calendars.user_version_id,
+    calendars.timezone,
+    calendars.country,
+    calendars.work_start,
+    calendars.work_end,
+    holidays.holiday_name,
+    {{ iso_weekday('calendars.calendar_date') }} in (6, 7) as is_weekend,
+    holidays.holiday_date is not null as is_public_holiday,
+    ({{ iso_weekday('calendars.calendar_date') }} not in (6, 7) and holidays.holiday_date is null) as is_working_day,
+    {{ local_to_utc(dbt.dateadd('second', seconds_of_day('calendars.work_start'), 'cast(calendars.calendar_date as timestamp)'), 'calendars.timezone') }}
+        as work_start_at,
+    {{ local_to_utc(dbt.dateadd('second', seconds_of_day('calendars.work_end'), 'cast(calendars.calendar_date as timestamp)'), 'calendars.timezone') }}
+        as work_end_at
+from calendars
+left join holidays
+    on calendars.country = holidays.country
+    and calendars.calendar_date = holidays.holiday_date

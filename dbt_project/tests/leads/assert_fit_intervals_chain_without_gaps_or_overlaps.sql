@@ -1,0 +1,18 @@
+-- A lead's fit intervals follow each other: each ends where the next starts, only the last is
+-- open, and none is empty. So "the fit at instant T" is always at most one row.
+with ordered as (
+
+    select
+        lead_id,
+        valid_from,
+        valid_to,
+        lead(valid_from) over (partition by lead_id order by valid_from) as next_valid_from
+    from {{ ref('int_lead_fit_scored') }}
+
+)
+
+select *
+from ordered
+where (next_valid_from is null and valid_to is not null)
+    or (next_valid_from is not null and (valid_to is null or valid_to <> next_valid_from))
+    or valid_to <= valid_from
