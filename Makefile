@@ -5,7 +5,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test setup lock clean
+.PHONY: demo test setup browser lock clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found; install Python 3.11 or run make PYTHON=/path/to/python3.11"; exit 2; }
@@ -18,8 +18,13 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/lead-sla demo
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+# The report's browser tests drive Debian's Chromium and ChromeDriver; install them if missing
+# (exit 2 means no apt-get on this machine: those tests then skip and say so).
+browser:
+	@sh tests/support/install_browser.sh || [ $$? -eq 2 ]
 
 # Re-resolve the pinned set after changing pyproject.toml (needs network).
 lock:

@@ -125,6 +125,37 @@ def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and 
 
 
 @app.command()
+def publish(
+    date_: Annotated[Optional[str], typer.Option("--date", help="Day the warehouse was built for (default: the day of the last successful run).")] = None,
+    force: Annotated[bool, typer.Option(help="Publish even when a newer day is already published.")] = False,
+) -> None:
+    """Publish the warehouse's marts as the read-only copy readers open (atomic swap)."""
+    from lead_sla.ops.lock import WarehouseBusy, warehouse_lock
+    from lead_sla.ops.runlog import latest_successful_day, new_run_id
+    from lead_sla.publish.publisher import publish as publish_copy
+
+    settings = _settings()
+    assert settings.published_dir is not None
+    if not settings.warehouse.exists():
+        err.print(f"[red]error:[/red] no warehouse at {settings.warehouse}; run `lead-sla run` or `lead-sla demo` first")
+        raise typer.Exit(1)
+    try:
+        with warehouse_lock(settings.warehouse, run_id="publish", wait_seconds=settings.lock_wait_seconds):
+            day = _parse_day(date_, "--date") if date_ else latest_successful_day(settings.warehouse)
+            if day is None:
+                err.print("[red]error:[/red] no successful run to publish; run `lead-sla run` first")
+                raise typer.Exit(1)
+            result = publish_copy(settings.warehouse, settings.published_dir, run_id=new_run_id(day), run_date=day, force=force)
+    except WarehouseBusy as exc:
+        err.print(f"[red]refused:[/red] {exc}")
+        raise typer.Exit(1) from None
+    if not result.published:
+        err.print(f"[yellow]not published:[/yellow] {result.reason}")
+        raise typer.Exit(1)
+    console.print(f"Published {day}: {result.database} and {result.parquet_dir} ({sum(result.tables.values()):,} rows in {len(result.tables)} tables)")
+
+
+@app.command()
 def status(
     limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 10,
 ) -> None:

@@ -136,6 +136,19 @@ def successful_days(path: Path) -> set[date]:
     return {row[0] for row in rows}
 
 
+def latest_successful_day(path: Path) -> date | None:
+    """The day of the most recent successful run, if any."""
+    conn = connect(path)
+    try:
+        conn.execute(RUNS_DDL)
+        row = conn.execute(
+            "SELECT run_date FROM ops.runs WHERE status = 'success' ORDER BY finished_at DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    return None if row is None else row[0]
+
+
 def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     """The latest runs with their failed stage, newest first (for ``lead-sla status``)."""
     conn.execute(RUNS_DDL)

@@ -1,0 +1,58 @@
+"""The lead-sla command: help everywhere, exit codes scripts can rely on, errors that say what to do."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from lead_sla.cli import app
+
+runner = CliRunner()
+
+
+def env_for(tmp_path) -> dict[str, str]:
+    return {
+        "LEAD_SLA_WAREHOUSE_PATH": str(tmp_path / "w" / "lead_sla.duckdb"),
+        "LEAD_SLA_LANDING_DIR": str(tmp_path / "landing"),
+        "LEAD_SLA_PUBLISHED_DIR": str(tmp_path / "w" / "published"),
+    }
+
+
+def command_names() -> list[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("command", command_names())
+def test_every_subcommand_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(["run", "--date", "31/10/2026"], "--date must be a date like 2026-10-31", id="run-bad-date"),
+        pytest.param(["backfill", "--start", "2026-10-05", "--end", "2026-10-01"], "is before --start", id="backfill-inverted"),
+        pytest.param(["extract", "--up-to", "yesterday"], "--up-to must be a date", id="extract-bad-date"),
+    ],
+)
+def test_wrong_usage_exits_2_and_says_what_to_do(tmp_path, args, message):
+    result = runner.invoke(app, args, env=env_for(tmp_path))
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_publish_without_a_warehouse_exits_1_and_says_to_run_first(tmp_path):
+    result = runner.invoke(app, ["publish"], env=env_for(tmp_path))
+    assert result.exit_code == 1
+    assert "run `lead-sla run` or `lead-sla demo` first" in result.output
+
+
+def test_status_before_any_run_says_nothing_ran(tmp_path):
+    result = runner.invoke(app, ["status"], env=env_for(tmp_path))
+    assert result.exit_code == 0
+    assert "nothing yet" in result.output and "nothing has run yet" in result.output
