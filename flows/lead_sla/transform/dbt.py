@@ -76,6 +76,22 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
                 os.environ[key] = old
 
 
+def _release_duckdb() -> None:
+    """Close the DuckDB instance dbt-duckdb keeps open after an invocation.
+
+    dbt-duckdb caches one database handle per process until exit. Left open, the warehouse
+    file stays held by this process after the build: a read-only open from the same process
+    fails ("different configuration") and the next stage would share dbt's instance.
+    """
+    from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        DuckDBConnectionManager._ENV = None
+        if environment is not None:
+            environment.close()
+
+
 def _vars(run_date: date, settings: Settings) -> str:
     return f'{{"run_date": "{run_date.isoformat()}", "reporting_timezone": "{settings.reporting_timezone}"}}'
 
@@ -96,7 +112,10 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
     if run_date is not None:
         cli_args += ["--vars", _vars(run_date, settings)]
     with _dbt_environment(settings):
-        outcome: dbtRunnerResult = dbtRunner().invoke(cli_args)
+        try:
+            outcome: dbtRunnerResult = dbtRunner().invoke(cli_args)
+        finally:
+            _release_duckdb()
     nodes: list[NodeResult] = []
     results = getattr(outcome.result, "results", None) or []
     for result in results:
