@@ -179,6 +179,23 @@ marketing_sla_measures as (
 
 {% endmacro %}
 
+{#- marketing_sla_columns: the measure and ratio columns both marketing SLA marts publish. -#}
+{% macro marketing_sla_columns() %}
+    sla_version,
+    mql_target,
+    lead_value_target,
+    target_method,
+    mqls_delivered,
+    lead_value_delivered,
+    business_days_in_month,
+    business_days_elapsed,
+    tier_a_mqls,
+    mqls_accepted_within_window,
+    mqls_rejected,
+    top_rejection_reasons,
+    {{ marketing_sla_ratios() }}
+{% endmacro %}
+
 {#- marketing_sla_ratios: the ratio columns computed from marketing_sla_measures' counts. -#}
 {% macro marketing_sla_ratios() %}
     {%- set float = type_ratio() -%}

@@ -46,3 +46,61 @@
 {% macro is_latest(key, cursor='updated_at') -%}
     (lead({{ cursor }}) over (partition by {{ key }} order by {{ cursor }}) is null)
 {%- endmacro %}
+
+{#- record_versions: the tail of a mutable stream's staging model. From `typed_cte` (typed columns
+    plus known_on and row_hash) keep what was known at the build, one row per (key, cursor), and
+    add the version bookkeeping: <entity>_version_id, valid_from, valid_to, is_latest. -#}
+{% macro record_versions(typed_cte, key, version_id_name, columns, cursor='updated_at') %}
+known as (
+
+    select * from {{ typed_cte }} where {{ known_as_of_build(cursor) }}
+
+),
+
+ranked as (
+
+    select known.*, {{ version_rank(key, cursor) }} as version_rank from known
+
+)
+
+select
+    {{ version_id(key, cursor) }} as {{ version_id_name }},
+    {{ key }},
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    {{ cursor }},
+    {{ cursor }} as valid_from,
+    {{ valid_to(key, cursor) }} as valid_to,
+    {{ is_latest(key, cursor) }} as is_latest,
+    known_on,
+    row_hash
+from ranked
+where version_rank = 1
+{% endmacro %}
+
+{#- first_known_records: the tail of an append-only stream's staging model: what was known at
+    the build, one row per key (its first known copy). -#}
+{% macro first_known_records(typed_cte, key, columns, cursor) %}
+known as (
+
+    select * from {{ typed_cte }} where {{ known_as_of_build(cursor) }}
+
+),
+
+ranked as (
+
+    select known.*, {{ first_version_rank(key) }} as version_rank from known
+
+)
+
+select
+    {{ key }},
+    {%- for column in columns %}
+    {{ column }},
+    {%- endfor %}
+    known_on,
+    row_hash
+from ranked
+where version_rank = 1
+{% endmacro %}

@@ -20,7 +20,7 @@
 
 with leads as (
 
-    select lead_id, contact_id, acquisition_channel, first_identified_date, first_identified_on
+    select lead_id, contact_id, acquisition_channel, first_identified_at, first_identified_date, first_identified_on
     from {{ ref('int_leads_attributed') }}
 
 ),

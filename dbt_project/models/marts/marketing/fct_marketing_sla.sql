@@ -28,17 +28,5 @@ select
     segment,
     report_date,
     report_date >= month_end as is_month_complete,
-    sla_version,
-    mql_target,
-    lead_value_target,
-    target_method,
-    mqls_delivered,
-    lead_value_delivered,
-    business_days_in_month,
-    business_days_elapsed,
-    tier_a_mqls,
-    mqls_accepted_within_window,
-    mqls_rejected,
-    top_rejection_reasons,
-    {{ marketing_sla_ratios() }}
+    {{ marketing_sla_columns() }}
 from marketing_sla_measures

@@ -22,33 +22,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('activity_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('activity_id') }} as activity_version_id,
-    activity_id,
-    contact_id,
-    owner_id,
-    type,
-    direction,
-    occurred_at,
-    outcome,
-    created_at,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('activity_id') }} as valid_to,
-    {{ is_latest('activity_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'activity_id', 'activity_version_id', [
+    'contact_id', 'owner_id', 'type', 'direction', 'occurred_at', 'outcome', 'created_at'
+]) }}

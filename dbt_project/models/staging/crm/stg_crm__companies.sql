@@ -23,34 +23,7 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('company_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('company_id') }} as company_version_id,
-    company_id,
-    name,
-    domain,
-    industry,
-    employee_count,
-    annual_revenue,
-    country,
-    created_at,
-    is_deleted,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('company_id') }} as valid_to,
-    {{ is_latest('company_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'company_id', 'company_version_id', [
+    'name', 'domain', 'industry', 'employee_count', 'annual_revenue', 'country', 'created_at',
+    'is_deleted'
+]) }}

@@ -26,37 +26,7 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('contact_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('contact_id') }} as contact_version_id,
-    contact_id,
-    email,
-    first_name,
-    last_name,
-    job_title,
-    company_id,
-    owner_id,
-    lifecycle_stage,
-    lead_status,
-    source,
-    created_at,
-    is_deleted,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('contact_id') }} as valid_to,
-    {{ is_latest('contact_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'contact_id', 'contact_version_id', [
+    'email', 'first_name', 'last_name', 'job_title', 'company_id', 'owner_id',
+    'lifecycle_stage', 'lead_status', 'source', 'created_at', 'is_deleted'
+]) }}

@@ -26,37 +26,7 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('deal_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('deal_id') }} as deal_version_id,
-    deal_id,
-    contact_id,
-    company_id,
-    owner_id,
-    created_at,
-    stage,
-    amount,
-    currency,
-    closed_at,
-    is_won,
-    lost_reason,
-    is_deleted,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('deal_id') }} as valid_to,
-    {{ is_latest('deal_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'deal_id', 'deal_version_id', [
+    'contact_id', 'company_id', 'owner_id', 'created_at', 'stage', 'amount', 'currency',
+    'closed_at', 'is_won', 'lost_reason', 'is_deleted'
+]) }}

@@ -19,26 +19,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('changed_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ first_version_rank('change_id') }} as version_rank from known
-
-)
-
-select
-    change_id,
-    contact_id,
-    from_stage,
-    to_stage,
-    changed_at,
-    changed_by,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ first_known_records('typed', 'change_id', [
+    'contact_id', 'from_stage', 'to_stage', 'changed_at', 'changed_by'
+], 'changed_at') }}

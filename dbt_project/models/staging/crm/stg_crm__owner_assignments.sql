@@ -18,25 +18,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('assigned_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ first_version_rank('assignment_id') }} as version_rank from known
-
-)
-
-select
-    assignment_id,
-    contact_id,
-    owner_id,
-    assigned_at,
-    assigned_by,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ first_known_records('typed', 'assignment_id', [
+    'contact_id', 'owner_id', 'assigned_at', 'assigned_by'
+], 'assigned_at') }}

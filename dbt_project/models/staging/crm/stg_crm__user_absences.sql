@@ -19,30 +19,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('absence_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('absence_id') }} as user_absence_version_id,
-    absence_id,
-    owner_id,
-    starts_at,
-    ends_at,
-    reason,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('absence_id') }} as valid_to,
-    {{ is_latest('absence_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'absence_id', 'user_absence_version_id', [
+    'owner_id', 'starts_at', 'ends_at', 'reason'
+]) }}

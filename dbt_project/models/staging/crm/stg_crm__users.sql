@@ -23,34 +23,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('owner_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('owner_id') }} as user_version_id,
-    owner_id,
-    name,
-    email,
-    team,
-    timezone,
-    country,
-    work_start,
-    work_end,
-    active,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('owner_id') }} as valid_to,
-    {{ is_latest('owner_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'owner_id', 'user_version_id', [
+    'name', 'email', 'team', 'timezone', 'country', 'work_start', 'work_end', 'active'
+]) }}

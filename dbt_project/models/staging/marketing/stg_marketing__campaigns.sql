@@ -21,32 +21,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('updated_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ version_rank('campaign_id') }} as version_rank from known
-
-)
-
-select
-    {{ version_id('campaign_id') }} as campaign_version_id,
-    campaign_id,
-    name,
-    channel,
-    started_on,
-    ended_on,
-    budget,
-    currency,
-    updated_at,
-    updated_at as valid_from,
-    {{ valid_to('campaign_id') }} as valid_to,
-    {{ is_latest('campaign_id') }} as is_latest,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ record_versions('typed', 'campaign_id', 'campaign_version_id', [
+    'name', 'channel', 'started_on', 'ended_on', 'budget', 'currency'
+]) }}

@@ -18,25 +18,6 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('occurred_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ first_version_rank('event_id') }} as version_rank from known
-
-)
-
-select
-    event_id,
-    email,
-    campaign_id,
-    event_type,
-    occurred_at,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ first_known_records('typed', 'event_id', [
+    'email', 'campaign_id', 'event_type', 'occurred_at'
+], 'occurred_at') }}

@@ -32,39 +32,8 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('submitted_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ first_version_rank('submission_id') }} as version_rank from known
-
-)
-
-select
-    submission_id,
-    visitor_id,
-    submitted_at,
-    form_id,
-    form_type,
-    page_url,
-    campaign_id,
-    email,
-    first_name,
-    last_name,
-    company_name,
-    company_domain,
-    job_title,
-    company_size,
-    industry,
-    need,
-    annual_revenue,
-    country,
-    phone,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ first_known_records('typed', 'submission_id', [
+    'visitor_id', 'submitted_at', 'form_id', 'form_type', 'page_url', 'campaign_id', 'email',
+    'first_name', 'last_name', 'company_name', 'company_domain', 'job_title', 'company_size',
+    'industry', 'need', 'annual_revenue', 'country', 'phone'
+], 'submitted_at') }}

@@ -23,30 +23,7 @@ typed as (
 
 ),
 
-known as (
-
-    select * from typed where {{ known_as_of_build('started_at') }}
-
-),
-
-ranked as (
-
-    select known.*, {{ first_version_rank('session_id') }} as version_rank from known
-
-)
-
-select
-    session_id,
-    visitor_id,
-    started_at,
-    ended_at,
-    landing_page,
-    referrer,
-    utm_source,
-    utm_medium,
-    utm_campaign,
-    pageviews,
-    known_on,
-    row_hash
-from ranked
-where version_rank = 1
+{{ first_known_records('typed', 'session_id', [
+    'visitor_id', 'started_at', 'ended_at', 'landing_page', 'referrer', 'utm_source',
+    'utm_medium', 'utm_campaign', 'pageviews'
+], 'started_at') }}
