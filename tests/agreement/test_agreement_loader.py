@@ -27,7 +27,7 @@ def test_revenue_math_target_is_derived(repo_config_dir: Path) -> None:
     version = load_agreement(repo_config_dir).sla_version_on(date(2025, 3, 1))
     target = version.marketing.default_targets["mid_market"]
     assert target.revenue_math is not None
-    assert target.mql_target == target.revenue_math.derived_mql_target == 200
+    assert target.mql_target == target.revenue_math.derived_mql_target == 55
 
 
 @pytest.mark.parametrize(
@@ -159,9 +159,9 @@ def _missing_win_rate(data: dict[str, Any]) -> None:
             id="closing-before-opening",
         ),
         pytest.param(
-            "sla.yml", _set("versions.0.marketing.default_targets.mid_market.mql_target", 150),
-            r"version '2025-01' \(versions\[0\]\), marketing\.default_targets\.mid_market: mql_target 150 does "
-            r"not match its revenue_math, which gives 200",
+            "sla.yml", _set("versions.0.marketing.default_targets.mid_market.mql_target", 50),
+            r"version '2025-01' \(versions\[0\]\), marketing\.default_targets\.mid_market: mql_target 50 does "
+            r"not match its revenue_math, which gives 55",
             id="revenue-math-mismatch",
         ),
         pytest.param(

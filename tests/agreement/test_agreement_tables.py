@@ -67,8 +67,8 @@ def test_rewriting_is_idempotent(conn, repo_config_dir: Path) -> None:
         pytest.param(
             "select segment, mql_target, target_method, lead_value_target from config.marketing_targets "
             "where target_month = date '2025-12-01' order by segment",
-            [("enterprise", 30, "manual", None), ("mid_market", 200, "revenue_math", Decimal("250000.00")),
-             ("smb", 90, "manual", None), ("unknown", 30, "manual", None)],
+            [("enterprise", 10, "manual", None), ("mid_market", 55, "revenue_math", Decimal("80000.00")),
+             ("smb", 30, "manual", None), ("unknown", 1, "manual", None)],
             id="month-override-on-defaults",
         ),
         pytest.param(
