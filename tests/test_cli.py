@@ -18,16 +18,25 @@ def env_for(tmp_path) -> dict[str, str]:
     }
 
 
-def command_names() -> list[str]:
+def command_paths() -> list[list[str]]:
+    """Every command and nested sub-command, as the argument lists that reach it."""
+    import click
     import typer.main
 
-    group = typer.main.get_command(app)
-    return sorted(group.commands)  # type: ignore[attr-defined]
+    def walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+        paths = []
+        for name, command in sorted(group.commands.items()):
+            paths.append([*prefix, name])
+            if isinstance(command, click.Group):
+                paths.extend(walk(command, [*prefix, name]))
+        return paths
+
+    return walk(typer.main.get_command(app), [])  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("command", command_names())
+@pytest.mark.parametrize("command", command_paths(), ids=lambda path: " ".join(path))
 def test_every_subcommand_has_help(command):
-    result = runner.invoke(app, [command, "--help"])
+    result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
     assert "Usage" in result.output
 

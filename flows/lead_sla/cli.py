@@ -25,6 +25,10 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
+from lead_sla.report import cli as report_cli  # noqa: E402 - sub-apps mount after the main app exists
+
+app.add_typer(report_cli.app, name="report")
+
 DEMO_LEADS = 3000
 DEMO_DAYS = 120
 DEMO_SEED = 42
@@ -88,6 +92,8 @@ def run(
     day = _parse_day(date_, "--date") if date_ else None
     result = _run_pipeline(lambda: nightly(run_date=day, force_publish=force_publish, settings=settings))
     console.print(f"Built {result.run_date} (run {result.run_id}); published: {'yes' if result.published else 'no'}")
+    if result.report:
+        console.print(f"Report: {result.report}")
 
 
 @app.command()
@@ -213,7 +219,10 @@ def demo(
         marker.write_text(json.dumps(wanted))
     result = _run_pipeline(lambda: nightly(run_date=DEMO_END, force_publish=True, settings=settings))
     console.print(f"\nDemo built as of {result.run_date}.")
-    console.print(f"  warehouse: {settings.warehouse}  (duckdb {settings.warehouse} -c 'select * from marts.fct_sales_sla limit 5')")
+    console.print(f"  report:    {result.report}")
+    console.print(f"  published: {settings.published_dir}/lead_sla.duckdb and {settings.published_dir}/parquet/current/")
+    console.print(f"  warehouse: {settings.warehouse} (the pipeline's own; readers open the published copy)")
+    console.print(f"  try:       .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.published_dir}/lead_sla.duckdb', read_only=True).sql('from marts.fct_sales_sla_daily order by activity_date desc limit 10'))\"")
 
 
 def _parse_day(value: str | None, option: str) -> date:

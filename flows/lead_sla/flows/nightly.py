@@ -1,4 +1,4 @@
-"""The nightly and backfill flows: extract, build and test, publish, one day at a time.
+"""The nightly and backfill flows: extract, build and test, publish, report, one day at a time.
 
 Each day runs as the ``day`` subflow with visible stages, each recorded in ``ops.run_stages``.
 ``nightly`` builds one day (default: yesterday in the reporting zone); ``backfill`` builds a
@@ -19,7 +19,8 @@ from prefect.context import get_run_context
 from lead_sla.flows.extract import extract
 from lead_sla.ops.lock import warehouse_lock
 from lead_sla.ops.runlog import RunLog, new_run_id, successful_days
-from lead_sla.publish.publisher import PublishResult, publish
+from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish
+from lead_sla.report import build_report
 from lead_sla.settings import Settings
 from lead_sla.transform.build import build_day
 from lead_sla.transform.dbt import DbtResult
@@ -34,6 +35,7 @@ class DayResult:
     status: str
     stages: list[str] = field(default_factory=list)
     published: bool = False
+    report: str | None = None
 
 
 def yesterday(settings: Settings, now: datetime | None = None) -> date:
@@ -60,6 +62,15 @@ def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) ->
     """Swap in the published copy for ``run_date`` (skipped when a newer day is already published)."""
     assert settings.published_dir is not None
     return publish(settings.warehouse, settings.published_dir, run_id=run_id, run_date=run_date, force=force)
+
+
+@task(task_run_name="report-{run_date}")
+def report_day(settings: Settings, run_date: date) -> str:
+    """Write the day's self-contained HTML SLA report from the published copy; returns its path."""
+    assert settings.published_dir is not None
+    path = build_report(settings.published_dir / DATABASE_NAME, run_date, settings.warehouse.parent / "reports",
+                        reporting_timezone=settings.reporting_timezone)
+    return str(path)
 
 
 def _prefect_run_id() -> str | None:
@@ -90,6 +101,10 @@ def run_day(settings: Settings, run_date: date, trigger: str = "nightly", force_
             counts.rows_out = sum(published.tables.values())
             result.published = published.published
             logger.info("publish %s: %s", run_date, published.reason)
+        if result.published:
+            with log.stage("report"):
+                result.report = report_day(settings, run_date)
+                logger.info("report %s: %s", run_date, result.report)
     except BaseException as exc:
         log.finish("failed", f"{type(exc).__name__}: {exc}"[:4000])
         raise

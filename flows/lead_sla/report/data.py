@@ -1,0 +1,605 @@
+"""What the report shows, read from the published copy (read-only) for one day.
+
+Every figure comes from the published marts (and ``scoring.lead_priority_list`` when published);
+nothing is recomputed from lower layers. Where the report sums a mart over a period (the funnel,
+breaches per rep) it sums the mart's own columns and derives ratios from those sums. A mart or
+column the report needs but the published copy lacks is an error naming it, not an empty chart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from lead_sla.report.formatting import number
+
+Row = dict[str, Any]
+
+TRAILING_DAYS = 28  # the funnel, first responses and the per-rep table cover the 4 weeks ending on the day
+BREACH_WEEKS = 12  # breaches per rep over time: 12 weeks of 7 days ending on the day
+RESPONSE_BIN_EDGES = (0, 15, 30, 60, 120, 240, 480, 960, 1920)  # business minutes; SLA targets are added
+PRIORITY_LIST = "scoring.lead_priority_list"
+
+
+class ReportError(RuntimeError):
+    """The published copy cannot make this report (a missing mart or column, named)."""
+
+
+class NothingPublished(ReportError):
+    """Nothing is published, or the published copy holds another day."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The publication the report reads (``meta.publication``)."""
+
+    run_id: str
+    run_date: date
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Marketing:
+    month_start: date
+    month_end: date
+    segments: list[Row]
+    total: Row
+    days: list[Row]  # report_date, mqls_delivered, pace_target_mqls (all segments) up to the day
+
+
+@dataclass(frozen=True)
+class Response:
+    start: date
+    end: date
+    bins: list[tuple[str, float, float | None, int]]  # label, low, high (None: open), handoffs
+    targets: list[tuple[str, int]]  # priority, committed business minutes, as applied in the period
+    by_priority: list[Row]  # priority, handoffs_touched, median, p90, met, late, met_share, targets
+    total: Row
+
+
+@dataclass(frozen=True)
+class Breaches:
+    start: date
+    end: date
+    reps: list[Row]  # owner_id and the summed daily columns over TRAILING_DAYS, open_breaches now
+    total: Row
+    week_starts: list[date]  # BREACH_WEEKS buckets of 7 days ending on the day
+    weekly: dict[str, list[int]]  # owner_id -> breaches per bucket
+
+
+@dataclass(frozen=True)
+class Funnel:
+    start: date
+    end: date
+    channels: list[Row]
+    total: Row
+    currency: str | None
+    won_deals_other_currency: int | None  # won deals whose amount is not in won_amount (None: the mart has no such column)
+
+
+@dataclass(frozen=True)
+class IcpVersion:
+    icp_version: str
+    in_force: bool
+    overall_win_rate: float | None
+    population: int
+    wins: int
+    attributes: dict[str, list[Row]]  # attribute -> rows (attribute_value evidence)
+    tiers: list[Row]
+
+
+@dataclass(frozen=True)
+class RepList:
+    owner_id: str | None  # None: unassigned handoffs (routing's list)
+    owner_label: str
+    rows: list[Row]  # in rank order
+
+
+@dataclass(frozen=True)
+class LeadLists:
+    source: str  # "scoring" (scoring.lead_priority_list) or "handoffs" (fct_sales_sla)
+    lists: list[RepList]
+    columns: list[str] = field(default_factory=list)  # which optional columns the rows carry
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """Everything one day's report shows."""
+
+    run_date: date
+    publication: Publication
+    evaluated_as_of: datetime | None  # end of the day in the reporting zone, as naive UTC
+    marketing: Marketing
+    response: Response
+    breaches: Breaches
+    funnel: Funnel
+    icp: list[IcpVersion]
+    lead_lists: LeadLists
+
+    def owner_label(self, owner_id: str) -> str:
+        """The rep's name when the published lists carry it, else the owner id."""
+        for rep_list in self.lead_lists.lists:
+            if rep_list.owner_id == owner_id:
+                return rep_list.owner_label
+        return owner_id
+
+
+# ---------------------------------------------------------------------------------------------
+# Opening the published copy
+
+
+def read_publication(published_db: Path) -> Publication | None:
+    """The day and run the published copy holds, or None when there is none (or it is not one)."""
+    if not published_db.exists():
+        return None
+    conn = duckdb.connect(str(published_db), read_only=True)
+    try:
+        if not _has_table(conn, "meta", "publication"):
+            return None
+        row = conn.execute("SELECT run_id, run_date, published_at FROM meta.publication").fetchone()
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    return Publication(run_id=str(row[0]), run_date=_as_date(row[1]), published_at=row[2])
+
+
+def load_report_data(published_db: Path, run_date: date) -> ReportData:
+    """Read the report's content for ``run_date`` from the published copy at ``published_db``.
+
+    Raises ``NothingPublished`` when nothing is published there or it holds another day, and
+    ``ReportError`` when a mart or column the report needs is missing.
+    """
+    publication = read_publication(published_db)
+    if publication is None:
+        raise NothingPublished(f"nothing is published at {published_db}: run `lead-sla run` for a day first")
+    if publication.run_date != run_date:
+        raise NothingPublished(
+            f"the published copy at {published_db} holds {publication.run_date.isoformat()} "
+            f"(run {publication.run_id}), not {run_date.isoformat()}; a report can only be built "
+            "for the day that is published"
+        )
+    conn = duckdb.connect(str(published_db), read_only=True)
+    try:
+        conn.execute("SET TimeZone = 'UTC'")
+        _require(conn, REQUIRED_COLUMNS)
+        as_of = conn.execute("SELECT max(evaluated_as_of) FROM marts.fct_sales_sla").fetchone()
+        return ReportData(
+            run_date=run_date,
+            publication=publication,
+            evaluated_as_of=as_of[0] if as_of else None,
+            marketing=_marketing(conn, run_date),
+            response=_response(conn, run_date),
+            breaches=_breaches(conn, run_date),
+            funnel=_funnel(conn, run_date),
+            icp=_icp(conn),
+            lead_lists=_lead_lists(conn, run_date),
+        )
+    finally:
+        conn.close()
+
+
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "marts.fct_marketing_sla": (
+        "month_start", "segment", "report_date", "mql_target", "mqls_delivered", "mql_attainment",
+        "pace_target_mqls", "pace_attainment", "projected_mqls", "projected_attainment", "tier_a_mqls",
+        "tier_a_share", "mqls_accepted_within_window", "acceptance_rate", "mqls_rejected",
+        "top_rejection_reasons", "lead_value_delivered", "lead_value_target", "lead_value_attainment", "business_days_elapsed",
+        "business_days_in_month",
+    ),
+    "marts.fct_marketing_sla_daily": ("report_date", "month_start", "segment", "mql_target", "mqls_delivered", "pace_target_mqls"),
+    "marts.fct_sales_sla": (
+        "handoff_id", "contact_id", "handoff_date", "handed_off_at", "priority", "icp_tier", "fit_score",
+        "sla_target_business_minutes", "rep_owner_id", "rep_sla_due_at", "rep_sla_status", "first_touch_at",
+        "rep_response_business_minutes", "outcome", "attempts_in_window", "evaluated_as_of",
+    ),
+    "marts.fct_sales_sla_daily": (
+        "activity_date", "owner_id", "handoffs_received", "handoffs_due", "handoffs_met_by_due",
+        "handoffs_breached", "handoffs_touched_within_sla", "handoffs_touched_late", "handoffs_pending",
+    ),
+    "marts.fct_lead_funnel_daily": (
+        "report_date", "channel", "sessions", "unique_visitors", "new_leads", "mqls", "sqls",
+        "opportunities", "won_deals", "won_amount", "currency",
+    ),
+    "marts.fct_icp_evidence": (
+        "icp_version", "evidence_type", "attribute", "attribute_value", "rule_id", "rule_points", "leads",
+        "wins", "win_rate", "overall_win_rate", "lift", "win_rate_lower_95", "win_rate_upper_95",
+        "expected_win_probability",
+    ),
+    "marts.dim_leads": ("lead_id", "contact_id", "first_name", "last_name", "company_name", "icp_version", "is_deleted"),
+}
+
+
+def _require(conn: duckdb.DuckDBPyConnection, required: dict[str, tuple[str, ...]]) -> None:
+    problems = []
+    for table, columns in required.items():
+        schema, name = table.split(".")
+        present = _columns(conn, schema, name)
+        if not present:
+            problems.append(f"{table} is not in the published copy")
+            continue
+        missing = [c for c in columns if c not in present]
+        if missing:
+            problems.append(f"{table} lacks {', '.join(missing)}")
+    if problems:
+        raise ReportError("the published copy cannot make the report: " + "; ".join(problems))
+
+
+def _has_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(_columns(conn, schema, name))
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[str]:
+    rows = conn.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ? "
+        "ORDER BY ordinal_position",
+        [schema, name],
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _rows(conn: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+    cursor = conn.execute(sql, list(params))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _ratio(numerator: Any, denominator: Any) -> float | None:
+    top, bottom = number(numerator), number(denominator)
+    if top is None or not bottom:
+        return None
+    return top / bottom
+
+
+def _sum(rows: Iterable[Row], column: str) -> float | None:
+    values = [number(r[column]) for r in rows]
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Sections
+
+
+def _marketing(conn: duckdb.DuckDBPyConnection, run_date: date) -> Marketing:
+    month_start = run_date.replace(day=1)
+    month_end = (month_start + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    segments = _rows(
+        conn,
+        """SELECT segment, sla_version, mql_target, mqls_delivered, mql_attainment, pace_target_mqls,
+                  pace_attainment, projected_mqls, projected_attainment, tier_a_mqls, tier_a_share,
+                  mqls_accepted_within_window, acceptance_rate, mqls_rejected, top_rejection_reasons,
+                  lead_value_delivered, lead_value_target, lead_value_attainment, business_days_elapsed,
+                  business_days_in_month
+           FROM marts.fct_marketing_sla WHERE month_start = ? ORDER BY mql_target DESC NULLS LAST, segment""",
+        [month_start],
+    )
+    targeted = [s for s in segments if number(s["mql_target"]) is not None]
+    delivered = _sum(segments, "mqls_delivered") or 0.0
+    target = _sum(targeted, "mql_target")
+    pace = _sum(targeted, "pace_target_mqls")
+    projected = _sum(segments, "projected_mqls")
+    value_targeted = [s for s in segments if number(s["lead_value_target"]) is not None]
+    value_target = _sum(value_targeted, "lead_value_target")
+    value_delivered = _sum(segments, "lead_value_delivered")
+    total: Row = {
+        "segment": "total",
+        "mql_target": target,
+        "mqls_delivered": delivered,
+        "mql_attainment": _ratio(delivered, target),
+        "pace_target_mqls": pace,
+        "pace_attainment": _ratio(delivered, pace),
+        "projected_mqls": projected,
+        "projected_attainment": _ratio(projected, target),
+        "tier_a_mqls": _sum(segments, "tier_a_mqls"),
+        "tier_a_share": _ratio(_sum(segments, "tier_a_mqls"), delivered),
+        "mqls_accepted_within_window": _sum(segments, "mqls_accepted_within_window"),
+        "acceptance_rate": _ratio(_sum(segments, "mqls_accepted_within_window"), delivered),
+        "mqls_rejected": _sum(segments, "mqls_rejected"),
+        "lead_value_delivered": value_delivered,
+        "lead_value_target": value_target,
+        # against the segments that have a lead-value target only
+        "lead_value_attainment": _ratio(_sum(value_targeted, "lead_value_delivered"), value_target),
+        "business_days_elapsed": segments[0]["business_days_elapsed"] if segments else None,
+        "business_days_in_month": segments[0]["business_days_in_month"] if segments else None,
+    }
+    days = _rows(
+        conn,
+        """SELECT report_date, sum(mqls_delivered) AS mqls_delivered,
+                  sum(pace_target_mqls) FILTER (WHERE mql_target IS NOT NULL) AS pace_target_mqls
+           FROM marts.fct_marketing_sla_daily
+           WHERE month_start = ? AND report_date <= ?
+           GROUP BY report_date ORDER BY report_date""",
+        [month_start, run_date],
+    )
+    return Marketing(month_start, month_end, segments, total, days)
+
+
+def _response(conn: duckdb.DuckDBPyConnection, run_date: date) -> Response:
+    start = run_date - timedelta(days=TRAILING_DAYS - 1)
+    window = "handoff_date >= ? AND handoff_date <= ?"
+    targets = [
+        (str(p), int(m)) for p, m in conn.execute(
+            f"""SELECT priority, sla_target_business_minutes FROM marts.fct_sales_sla WHERE {window}
+                GROUP BY ALL ORDER BY sla_target_business_minutes, priority""",
+            [start, run_date],
+        ).fetchall()
+    ]
+    edges = sorted(set(RESPONSE_BIN_EDGES) | {minutes for _, minutes in targets})
+    bounds = list(zip(edges, [*edges[1:], None]))
+    cases = " ".join(
+        f"WHEN rep_response_business_minutes >= {low} AND rep_response_business_minutes < {high} THEN {i}"
+        if high is not None else f"WHEN rep_response_business_minutes >= {low} THEN {i}"
+        for i, (low, high) in enumerate(bounds)
+    )
+    counts = dict(conn.execute(
+        f"""SELECT CASE {cases} END AS bin, count(*) FROM marts.fct_sales_sla
+            WHERE {window} AND rep_response_business_minutes IS NOT NULL GROUP BY 1""",
+        [start, run_date],
+    ).fetchall())
+    bins = [(_bin_label(low, high), float(low), None if high is None else float(high), int(counts.get(i, 0)))
+            for i, (low, high) in enumerate(bounds)]
+    stats = """count(rep_response_business_minutes) AS handoffs_touched,
+               quantile_cont(rep_response_business_minutes, 0.5) AS median_minutes,
+               quantile_cont(rep_response_business_minutes, 0.9) AS p90_minutes,
+               count(*) FILTER (WHERE rep_sla_status = 'met') AS met,
+               count(*) FILTER (WHERE rep_sla_status = 'late') AS late"""
+    by_priority = _rows(
+        conn,
+        f"""SELECT priority, {stats}, string_agg(DISTINCT CAST(sla_target_business_minutes AS VARCHAR), ' / '
+                   ORDER BY CAST(sla_target_business_minutes AS VARCHAR)) AS targets,
+                   min(sla_target_business_minutes) AS first_target
+            FROM marts.fct_sales_sla WHERE {window} GROUP BY priority ORDER BY first_target, priority""",
+        [start, run_date],
+    )
+    total = _rows(conn, f"SELECT 'all' AS priority, {stats} FROM marts.fct_sales_sla WHERE {window}", [start, run_date])[0]
+    for row in [*by_priority, total]:
+        row["met_share"] = _ratio(row["met"], (number(row["met"]) or 0) + (number(row["late"]) or 0))
+    return Response(start, run_date, bins, targets, by_priority, total)
+
+
+def _bin_label(low: float, high: float | None) -> str:
+    def hours(value: float) -> str:
+        return f"{value / 60:g}"
+
+    if high is None:
+        return f"{hours(low)} h+" if low >= 60 else f"{low:g} min+"
+    if high <= 60:
+        return f"{low:g}–{high:g} min"
+    if low >= 60:
+        return f"{hours(low)}–{hours(high)} h"
+    return f"{low:g} min–{hours(high)} h"
+
+
+DAILY_SUMS = ("handoffs_received", "handoffs_due", "handoffs_met_by_due", "handoffs_breached",
+              "handoffs_touched_within_sla", "handoffs_touched_late")
+
+
+def _breaches(conn: duckdb.DuckDBPyConnection, run_date: date) -> Breaches:
+    start = run_date - timedelta(days=TRAILING_DAYS - 1)
+    sums = ", ".join(f"sum({c}) FILTER (WHERE activity_date >= ?) AS {c}" for c in DAILY_SUMS)
+    reps = _rows(
+        conn,
+        f"""WITH daily AS (SELECT * FROM marts.fct_sales_sla_daily WHERE activity_date <= ?),
+                 owners AS (SELECT DISTINCT owner_id FROM daily WHERE activity_date >= ?
+                            UNION SELECT DISTINCT rep_owner_id FROM marts.fct_sales_sla
+                            WHERE rep_owner_id IS NOT NULL AND rep_sla_status = 'open_breach' AND outcome = 'open')
+            SELECT o.owner_id, {sums},
+                   sum(handoffs_pending) FILTER (WHERE activity_date = ?) AS handoffs_pending
+            FROM owners o LEFT JOIN daily d ON d.owner_id = o.owner_id
+            GROUP BY o.owner_id ORDER BY o.owner_id""",
+        [run_date, start, *([start] * len(DAILY_SUMS)), run_date],
+    )
+    open_now = dict(conn.execute(
+        """SELECT rep_owner_id, count(*) FROM marts.fct_sales_sla
+           WHERE rep_owner_id IS NOT NULL AND rep_sla_status = 'open_breach' AND outcome = 'open' GROUP BY 1"""
+    ).fetchall())
+    for rep in reps:
+        for column in (*DAILY_SUMS, "handoffs_pending"):
+            rep[column] = int(number(rep[column]) or 0)
+        rep["sla_attainment"] = _ratio(rep["handoffs_met_by_due"], rep["handoffs_due"])
+        rep["open_breaches"] = int(open_now.get(rep["owner_id"], 0))
+    total: Row = {"owner_id": "total"}
+    for column in (*DAILY_SUMS, "handoffs_pending", "open_breaches"):
+        total[column] = sum(rep[column] for rep in reps)
+    total["sla_attainment"] = _ratio(total["handoffs_met_by_due"], total["handoffs_due"])
+
+    first_week = run_date - timedelta(days=BREACH_WEEKS * 7 - 1)
+    week_starts = [first_week + timedelta(days=7 * k) for k in range(BREACH_WEEKS)]
+    weekly = {rep["owner_id"]: [0] * BREACH_WEEKS for rep in reps}
+    for owner, bucket, breached in conn.execute(
+        """SELECT owner_id, CAST(floor(datediff('day', CAST(? AS DATE), activity_date) / 7) AS INTEGER) AS bucket,
+                  sum(handoffs_breached)
+           FROM marts.fct_sales_sla_daily WHERE activity_date BETWEEN ? AND ? GROUP BY ALL""",
+        [first_week, first_week, run_date],
+    ).fetchall():
+        weekly.setdefault(owner, [0] * BREACH_WEEKS)[int(bucket)] = int(breached or 0)
+    return Breaches(start, run_date, reps, total, week_starts, dict(sorted(weekly.items())))
+
+
+FUNNEL_SUMS = ("sessions", "unique_visitors", "new_leads", "mqls", "sqls", "opportunities", "won_deals", "won_amount")
+
+
+def _funnel_rates(row: Row) -> None:
+    row["visitor_to_lead_rate"] = _ratio(row["new_leads"], row["unique_visitors"])
+    row["lead_to_mql_rate"] = _ratio(row["mqls"], row["new_leads"])
+    row["mql_to_sql_rate"] = _ratio(row["sqls"], row["mqls"])
+    row["sql_to_opportunity_rate"] = _ratio(row["opportunities"], row["sqls"])
+    row["opportunity_to_won_rate"] = _ratio(row["won_deals"], row["opportunities"])
+
+
+def _funnel(conn: duckdb.DuckDBPyConnection, run_date: date) -> Funnel:
+    start = run_date - timedelta(days=TRAILING_DAYS - 1)
+    sums = ", ".join(f"sum({c}) AS {c}" for c in FUNNEL_SUMS)
+    channels = _rows(
+        conn,
+        f"""SELECT channel, {sums} FROM marts.fct_lead_funnel_daily
+            WHERE report_date BETWEEN ? AND ? GROUP BY channel ORDER BY new_leads DESC, channel""",
+        [start, run_date],
+    )
+    currencies = [r[0] for r in conn.execute(
+        "SELECT DISTINCT currency FROM marts.fct_lead_funnel_daily WHERE report_date BETWEEN ? AND ? AND currency IS NOT NULL",
+        [start, run_date],
+    ).fetchall()]
+    total: Row = {"channel": "total"}
+    for column in FUNNEL_SUMS:
+        total[column] = _sum(channels, column) or 0
+    for row in [*channels, total]:
+        _funnel_rates(row)
+    other = None
+    if "won_deals_other_currency" in _columns(conn, "marts", "fct_lead_funnel_daily"):
+        found = conn.execute(
+            "SELECT coalesce(sum(won_deals_other_currency), 0) FROM marts.fct_lead_funnel_daily WHERE report_date BETWEEN ? AND ?",
+            [start, run_date],
+        ).fetchone()
+        other = int(found[0]) if found else 0
+    return Funnel(start, run_date, channels, total, ", ".join(sorted(currencies)) or None, other)
+
+
+def _icp(conn: duckdb.DuckDBPyConnection) -> list[IcpVersion]:
+    in_force = conn.execute(
+        """SELECT icp_version FROM marts.dim_leads WHERE icp_version IS NOT NULL
+           GROUP BY 1 ORDER BY count(*) DESC, icp_version DESC LIMIT 1"""
+    ).fetchone()
+    current = in_force[0] if in_force else None
+    rows = _rows(
+        conn,
+        """SELECT icp_version, evidence_type, attribute, attribute_value, rule_id, rule_points, leads, wins,
+                  win_rate, overall_win_rate, lift, win_rate_lower_95, win_rate_upper_95, expected_win_probability
+           FROM marts.fct_icp_evidence ORDER BY icp_version, attribute, win_rate DESC NULLS LAST, attribute_value""",
+    )
+    found = {str(r["icp_version"]) for r in rows}
+    versions = ([current] if current in found else []) + sorted(found - {current}, reverse=True)
+    result = []
+    for version in versions:
+        mine = [r for r in rows if r["icp_version"] == version]
+        tiers = sorted((r for r in mine if r["evidence_type"] == "tier"), key=lambda r: str(r["attribute_value"]))
+        attributes: dict[str, list[Row]] = {}
+        for r in mine:
+            if r["evidence_type"] == "attribute_value":
+                attributes.setdefault(str(r["attribute"]), []).append(r)
+        population = int(sum(number(r["leads"]) or 0 for r in tiers))
+        wins = int(sum(number(r["wins"]) or 0 for r in tiers))
+        overall = next((number(r["overall_win_rate"]) for r in mine if number(r["overall_win_rate"]) is not None), None)
+        result.append(IcpVersion(version, version == current, overall, population, wins, attributes, tiers))
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Each rep's list for the day
+
+# scoring.lead_priority_list as the scoring flow documents it (lead_sla/scoring/tables.py): the
+# report needs the key columns and shows the others it finds, with reason_1, reason_2, ... in order.
+LIST_KEY_COLUMNS = ("score_date", "owner_id", "priority_rank", "lead_id")
+LIST_SHOWN_COLUMNS = ("contact_id", "lead_name", "company_name", "priority_score", "urgency_bucket",
+                      "business_minutes_to_due", "sla_due_at", "sla_status", "owner_name")
+
+
+def _lead_lists(conn: duckdb.DuckDBPyConnection, run_date: date) -> LeadLists:
+    columns = _columns(conn, "scoring", "lead_priority_list")
+    if columns:
+        _require(conn, {PRIORITY_LIST: LIST_KEY_COLUMNS})
+        return _scored_lists(conn, run_date, columns)
+    return _handoff_lists(conn)
+
+
+def _scored_lists(conn: duckdb.DuckDBPyConnection, run_date: date, columns: list[str]) -> LeadLists:
+    shown = [c for c in LIST_SHOWN_COLUMNS if c in columns]
+    reason_columns = sorted((c for c in columns if c.startswith("reason_") and c[len("reason_"):].isdigit()),
+                            key=lambda c: int(c[len("reason_"):]))
+    rows = _rows(
+        conn,
+        f"""SELECT {', '.join(['owner_id', 'priority_rank AS rank', 'lead_id', *shown, *reason_columns])}
+            FROM {PRIORITY_LIST} WHERE score_date = ? ORDER BY owner_id NULLS LAST, priority_rank""",
+        [run_date],
+    )
+    if "lead_name" not in shown or "company_name" not in shown:
+        _add_lead_names(conn, rows)
+    for row in rows:
+        row["owner_label"] = row.pop("owner_name", None)
+        row["score"] = row.pop("priority_score", None)
+        row["reasons"] = [str(value) for value in (row.pop(c) for c in reason_columns) if value]
+    present = ["rank", "lead_name", "company_name", "reasons"] + (["score"] if "priority_score" in shown else [])
+    return LeadLists("scoring", _group_by_owner(rows), present)
+
+
+def _add_lead_names(conn: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
+    """Names and companies from dim_leads, for a list that does not carry them."""
+    ids = sorted({str(r["lead_id"]) for r in rows if r.get("lead_id") is not None})
+    known = {
+        lead: (name or None, company) for lead, name, company in conn.execute(
+            """SELECT lead_id, trim(concat_ws(' ', first_name, last_name)), company_name FROM marts.dim_leads
+               WHERE lead_id IN (SELECT unnest(?::VARCHAR[]))""",
+            [ids],
+        ).fetchall()
+    }
+    for row in rows:
+        name, company = known.get(str(row.get("lead_id")), (None, None))
+        row["lead_name"] = row.get("lead_name") or name
+        row["company_name"] = row.get("company_name") or company
+
+
+def _handoff_lists(conn: duckdb.DuckDBPyConnection) -> LeadLists:
+    """Without scoring: each rep's handoffs not touched yet (rep view), the ones still savable first
+    (pending, soonest due), then open breaches (most recently due first); unassigned ones apart."""
+    rows = _rows(
+        conn,
+        """SELECT s.rep_owner_id AS owner_id, NULL AS owner_label, s.handoff_id, s.contact_id,
+                  nullif(trim(concat_ws(' ', l.first_name, l.last_name)), '') AS lead_name, l.company_name,
+                  s.priority, s.icp_tier, s.fit_score, s.handed_off_at, s.rep_sla_due_at AS sla_due_at,
+                  s.rep_sla_status AS sla_status, s.attempts_in_window
+           FROM marts.fct_sales_sla s LEFT JOIN marts.dim_leads l ON l.contact_id = s.contact_id
+           WHERE s.first_touch_at IS NULL AND s.outcome = 'open'
+             AND s.rep_sla_status IN ('pending', 'open_breach', 'unassigned')
+             AND NOT coalesce(l.is_deleted, false)
+           ORDER BY s.rep_owner_id NULLS LAST,
+                    CASE s.rep_sla_status WHEN 'pending' THEN 0 WHEN 'open_breach' THEN 1 ELSE 2 END,
+                    CASE WHEN s.rep_sla_status = 'pending' THEN epoch(s.rep_sla_due_at) ELSE -epoch(s.rep_sla_due_at) END,
+                    s.handed_off_at DESC, s.handoff_id""",
+    )
+    lists = _group_by_owner(rows)
+    for rep_list in lists:
+        for rank, row in enumerate(rep_list.rows, start=1):
+            row["rank"] = rank
+            row["reasons"] = _handoff_reasons(row)
+    columns = ["rank", "lead_name", "company_name", "priority", "icp_tier", "sla_due_at", "sla_status", "reasons"]
+    return LeadLists("handoffs", lists, columns)
+
+
+def _handoff_reasons(row: Row) -> list[str]:
+    reasons = []
+    if row["priority"] == "demo_request":
+        reasons.append("Requested a demo")
+    if row.get("icp_tier"):
+        fit = number(row.get("fit_score"))
+        reasons.append(f"ICP tier {row['icp_tier']}" + (f", fit {fit:.0f}/100" if fit is not None else ""))
+    attempts = int(number(row.get("attempts_in_window")) or 0)
+    reasons.append("No attempt yet" if attempts == 0 else f"{attempts} attempt{'s' if attempts != 1 else ''}, no first touch")
+    return reasons
+
+
+def _group_by_owner(rows: list[Row]) -> list[RepList]:
+    lists: dict[str | None, list[Row]] = {}
+    labels: dict[str | None, str] = {}
+    for row in rows:
+        owner = row.get("owner_id")
+        lists.setdefault(owner, []).append(row)
+        if row.get("owner_label"):
+            labels[owner] = str(row["owner_label"])
+    return [
+        RepList(owner, labels.get(owner) or (str(owner) if owner is not None else "Unassigned"), items)
+        for owner, items in sorted(lists.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+    ]

@@ -1,0 +1,678 @@
+"""The report's sections as HTML: charts (inline SVG) and, for every number a chart shows, a table.
+
+Every number is written in a cell or span carrying ``data-metric`` (a stable, dotted name such as
+``marketing.total.mqls_delivered`` or ``funnel.organic_search.new_leads``) and ``data-value`` (the
+raw value: integers exact, ratios as fractions, '' when unknown), so tests and scripts can read
+the page without parsing the formatted text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from lead_sla.report import svg
+from lead_sla.report.data import (
+    BREACH_WEEKS,
+    Breaches,
+    Funnel,
+    IcpVersion,
+    LeadLists,
+    Marketing,
+    ReportData,
+    RepList,
+    Response,
+    Row,
+)
+from lead_sla.report.formatting import (
+    DASH,
+    axis_percent,
+    business_minutes,
+    decimal,
+    integer,
+    local_time,
+    long_day,
+    minutes,
+    minutes_compact,
+    money,
+    number,
+    percent,
+    raw,
+    short_day,
+)
+from lead_sla.report.page import render_page
+
+FULL = 1000  # chart widths in px: a full panel, and one column of two
+HALF = 490
+MIN_CHART_SCALE = 0.64
+LIST_VISIBLE = 10  # leads shown at once per rep; the rest of the list folds under "show more"
+
+BLUE = "#1f5fa8"
+BLUE_SOFT = "#b7cfea"
+BLUE_MID = "#4f83c4"
+ORANGE = "#c2410c"
+GREEN = "#0f7b55"
+GREY = "#6b7785"
+STAGE_COLORS = ("#0b3d91", "#2f74c8", "#7fb2e8", GREEN)
+BREACH_RGB = (196, 50, 10)
+
+SEGMENT_NAMES = {"smb": "SMB", "mid_market": "Mid-market", "enterprise": "Enterprise",
+                 "unknown": "Unknown size", "total": "All segments"}
+PRIORITY_NAMES = {"demo_request": "Demo request", "tier_a": "Tier A", "other": "Other", "all": "All priorities"}
+ATTRIBUTE_NAMES = {"industry": "Industry", "company_size": "Company size", "annual_revenue": "Annual revenue",
+                   "need": "Need", "seniority": "Seniority", "country": "Country", "icp_tier": "ICP tier"}
+ATTRIBUTE_ORDER = ("industry", "company_size", "annual_revenue", "need", "seniority", "country")
+STATUS_NAMES = {"open_breach": "Overdue", "pending": "Due", "unassigned": "No owner", "met": "Met",
+                "late": "Late", "excluded": "Excluded", "routing_breach": "Routing breach"}
+
+
+def label(names: dict[str, str], key: object) -> str:
+    """A display name for a code: from ``names``, else the code with underscores as spaces, capitalised."""
+    text = str(key)
+    return names.get(text, text.replace("_", " ").capitalize())
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables and metric spans
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell: text (escaped) or ``html`` (trusted), optionally a metric with its raw value."""
+
+    text: str = ""
+    metric: str | None = None
+    value: object = None
+    numeric: bool = True
+    html: str | None = None
+    css: str = ""
+
+
+def metric_attrs(metric: str, value: object) -> str:
+    return f'data-metric="{escape(metric)}" data-value="{escape(raw(value))}"'
+
+
+def metric_span(metric: str, value: object, text: str, css: str = "") -> str:
+    klass = f' class="{css}"' if css else ""
+    return f"<span{klass} {metric_attrs(metric, value)}>{escape(text)}</span>"
+
+
+def mc(metric: str, value: object, fmt: Callable[[object], str]) -> Cell:
+    """A numeric cell showing ``fmt(value)`` for the metric."""
+    return Cell(fmt(value), metric, value)
+
+
+def text_cell(text: str) -> Cell:
+    return Cell(text, numeric=False)
+
+
+def render_table(caption: str, note: str, headers: Sequence[tuple[str, bool]], rows: Sequence[Sequence[Cell]],
+                 foot: Sequence[Sequence[Cell]] = (), css: str = "", caption_hidden: bool = False) -> str:
+    """A data table: the first cell of each row is its header; ``headers`` are (name, is_numeric)."""
+    def cell(c: Cell, tag: str, scope: str = "", label: str = "") -> str:
+        classes = " ".join(x for x in ("num" if c.numeric else "", c.css) if x)
+        attrs = (f' class="{classes}"' if classes else "") + (f' scope="{scope}"' if scope else "")
+        attrs += f' data-label="{escape(label)}"' if label else ""
+        if c.metric is not None:
+            attrs += " " + metric_attrs(c.metric, c.value)
+        return f"<{tag}{attrs}>{c.html if c.html is not None else escape(c.text)}</{tag}>"
+
+    names = [name for name, _ in headers]
+
+    def row(cells: Sequence[Cell]) -> str:
+        # data-label repeats the column name on each cell, for the stacked layout on narrow screens
+        body = "".join(cell(c, "td", label=names[i] if i < len(names) else "") for i, c in enumerate(cells[1:], start=1))
+        return "<tr>" + cell(cells[0], "th", "row") + body + "</tr>"
+
+    num = ' class="num"'
+    head = "".join(f'<th scope="col"{num if numeric else ""}>{escape(name)}</th>' for name, numeric in headers)
+    caption_html = escape(caption) + (f"<span>{escape(note)}</span>" if note else "")
+    table_class = f' class="{css}"' if css else ""
+    caption_class = ' class="sr-only"' if caption_hidden else ""
+    html = (f'<div class="table-scroll"><table{table_class}>'
+            f"<caption{caption_class}>{caption_html}</caption><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(row(r) for r in rows)}</tbody>")
+    if foot:
+        html += f"<tfoot>{''.join(row(r) for r in foot)}</tfoot>"
+    return html + "</table></div>"
+
+
+def figure(title: str, note: str, chart: str) -> str:
+    """A captioned chart. On a narrow screen the chart shrinks to at most MIN_CHART_SCALE of its
+    size and then scrolls sideways, so its text stays legible."""
+    match = re.search(r'<svg[^>]* width="([0-9.]+)"', chart)
+    min_width = round(float(match.group(1)) * MIN_CHART_SCALE) if match else 0
+    return (f"<figure><figcaption>{escape(title)}<span>{escape(note)}</span></figcaption>"
+            f'<div class="chart-scroll"><div style="min-width: {min_width}px">{chart}</div></div></figure>')
+
+
+def details(summary: str, body: str) -> str:
+    return f"<details><summary>{escape(summary)}</summary>{body}</details>"
+
+
+def section(anchor: str, title: str, period: str, lede: str, body: str) -> str:
+    period_badge = f' <span class="period">{escape(period)}</span>' if period else ""
+    return (f'<section class="panel" id="{anchor}" aria-labelledby="{anchor}-title">'
+            f'<h2 id="{anchor}-title">{escape(title)}{period_badge}</h2><p class="lede">{escape(lede)}</p>{body}</section>')
+
+
+def empty(text: str) -> str:
+    """What a section says instead of an empty chart."""
+    return f'<p class="empty">{escape(text)}</p>'
+
+
+def period_text(start: date, end: date) -> str:
+    return f"{short_day(start)} – {short_day(end)}"
+
+
+def badge(text: str, tone: str) -> str:
+    return f'<span class="badge {tone}">{escape(text)}</span>'
+
+
+def pace_tone(ratio: float | None) -> tuple[str, str]:
+    if ratio is None:
+        return "no pace yet", "neutral"
+    if ratio >= 1:
+        return "on pace", "good"
+    if ratio >= 0.9:
+        return "slightly behind", "warn"
+    return "behind pace", "bad"
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+
+def summary_section(data: ReportData) -> str:
+    total = data.marketing.total
+    breaches = data.breaches.total
+    response = data.response.total
+    pace_text, tone = pace_tone(number(total["pace_attainment"]))
+    cards = [
+        ("MQLs delivered this month", metric_span("kpi.mqls_delivered", total["mqls_delivered"], integer(total["mqls_delivered"])),
+         f"of {metric_span('kpi.mql_target', total['mql_target'], integer(total['mql_target']))} committed · "
+         f"{metric_span('kpi.mql_attainment', total['mql_attainment'], percent(total['mql_attainment']))}"),
+        ("Pace", metric_span("kpi.pace_attainment", total["pace_attainment"], percent(total["pace_attainment"])),
+         f"of today's pace target {badge(pace_text, tone)}"),
+        ("Projected by month end", metric_span("kpi.projected_mqls", total["projected_mqls"], integer(total["projected_mqls"])),
+         f"{metric_span('kpi.projected_attainment', total['projected_attainment'], percent(total['projected_attainment']))} of the target"),
+        ("First touches on time", metric_span("kpi.sales_sla_attainment", breaches["sla_attainment"], percent(breaches["sla_attainment"])),
+         f"{metric_span('kpi.handoffs_met_by_due', breaches['handoffs_met_by_due'], integer(breaches['handoffs_met_by_due']))} of "
+         f"{metric_span('kpi.handoffs_due', breaches['handoffs_due'], integer(breaches['handoffs_due']))} deadlines in the last "
+         f"{(data.breaches.end - data.breaches.start).days + 1} days"),
+        ("Open breaches", metric_span("kpi.open_breaches", breaches["open_breaches"], integer(breaches["open_breaches"])),
+         "handoffs past due with no first touch"),
+        ("Median first response", metric_span("kpi.median_response_minutes", response["median_minutes"], minutes_compact(response["median_minutes"])),
+         f"business time, {metric_span('kpi.handoffs_touched', response['handoffs_touched'], integer(response['handoffs_touched']))} "
+         "handoffs touched"),
+    ]
+    items = "".join(f'<li class="kpi"><p class="label">{escape(name)}</p><p class="value">{value}</p><p class="sub">{sub}</p></li>'
+                    for name, value, sub in cards)
+    return (f'<section class="panel" id="summary" aria-labelledby="summary-title"><h2 id="summary-title">At a glance</h2>'
+            f'<ul class="kpis">{items}</ul></section>')
+
+
+# ---------------------------------------------------------------------------------------------
+# Marketing
+
+
+MARKETING_DELIVERY = (
+    ("Target", "mql_target", integer), ("Delivered", "mqls_delivered", integer),
+    ("Attainment", "mql_attainment", percent), ("Pace target today", "pace_target_mqls", lambda v: decimal(v, 1)),
+    ("Pace", "pace_attainment", percent), ("Projected", "projected_mqls", lambda v: decimal(v, 0)),
+    ("Projected attainment", "projected_attainment", percent),
+)
+
+
+def marketing_section(data: ReportData) -> str:
+    m: Marketing = data.marketing
+    total = m.total
+    day = data.run_date
+    title, period = "Marketing: MQLs against the commitment", f"month to date, {period_text(m.month_start, day)}"
+    if not m.segments:
+        return section("marketing", title, period, "What marketing committed to deliver this month and what it delivered.",
+                       empty(f"No commitment and no MQL are recorded for {m.month_start:%B %Y} yet."))
+    delivered_points = [(r["report_date"], number(r["mqls_delivered"]) or 0.0) for r in m.days]
+    pace_points = [(r["report_date"], number(r["pace_target_mqls"]) or 0.0) for r in m.days if number(r["pace_target_mqls"]) is not None]
+    projected = number(total["projected_mqls"])
+    projecting = projected is not None and bool(delivered_points) and m.month_end > day
+    series = [
+        svg.LineSeries("Delivered", delivered_points, BLUE, end_label=f"{integer(total['mqls_delivered'])} delivered",
+                       end_label_below=projecting),
+        svg.LineSeries("Pace target", pace_points, ORANGE, dash="5 4",
+                       end_label=f"{decimal(total['pace_target_mqls'], 0)} pace" if pace_points else None),
+    ]
+    if projecting:
+        series.append(svg.LineSeries("Projection", [(day, delivered_points[-1][1]), (m.month_end, projected)], BLUE_MID,
+                                     dash="2 4", end_label=f"{decimal(projected, 0)} projected"))
+    references = [svg.Reference(number(total["mql_target"]) or 0.0, f"Target {integer(total['mql_target'])}", "#1f2933")] \
+        if number(total["mql_target"]) is not None else []
+    line = svg.line_chart(
+        "chart-marketing-mtd", title="MQLs delivered this month against target, pace and projection",
+        description=(f"Month to date on {long_day(day)}: {integer(total['mqls_delivered'])} MQLs delivered against a target of "
+                     f"{integer(total['mql_target'])}; pace target today {decimal(total['pace_target_mqls'], 1)}; "
+                     f"projected {decimal(projected, 0)} by month end."),
+        x_domain=(m.month_start, m.month_end), series=series, references=references, y_label="MQLs (month to date)",
+        marker_day=(day, "today") if day < m.month_end else None, width=HALF, height=330,
+    )
+    bullets = [
+        svg.BulletRow(label(SEGMENT_NAMES, s["segment"]), number(s["mqls_delivered"]) or 0.0, number(s["mql_target"]),
+                      number(s["pace_target_mqls"]), number(s["projected_mqls"]),
+                      note=f"{integer(s['mqls_delivered'])} / {integer(s['mql_target'])}")
+        for s in m.segments
+    ]
+    bullet = svg.bullet_chart(
+        "chart-marketing-segments", title="MQLs by segment against target",
+        description="; ".join(f"{b.label}: {b.note}" for b in bullets), rows=bullets, x_label="MQLs",
+        colors={"delivered": BLUE, "projected": BLUE_SOFT, "target": "#1f2933", "pace": ORANGE}, width=HALF,
+    )
+    delivery_rows = [[text_cell(label(SEGMENT_NAMES, s["segment"]))]
+                     + [mc(f"marketing.{s['segment']}.{col}", s[col], fmt) for _, col, fmt in MARKETING_DELIVERY]
+                     for s in m.segments]
+    delivery_foot = [[text_cell(SEGMENT_NAMES["total"])]
+                     + [mc(f"marketing.total.{col}", total[col], fmt) for _, col, fmt in MARKETING_DELIVERY]]
+    elapsed, in_month = total["business_days_elapsed"], total["business_days_in_month"]
+    delivery = render_table(
+        "Delivery against the commitment",
+        f"Business days elapsed: {integer(elapsed)} of {integer(in_month)}. Pace = delivered ÷ the target pro-rated by "
+        "business days; projection = delivered at this pace to month end. Totals add the segments.",
+        [("Segment", False)] + [(name, True) for name, _, _ in MARKETING_DELIVERY], delivery_rows, delivery_foot,
+    )
+    value_note = "Lead value = win probability of the lead's tier × average deal size."
+    quality_cols = (("Tier A share", "tier_a_share", percent), ("Accepted in window", "acceptance_rate", percent),
+                    ("Rejected", "mqls_rejected", integer), ("Lead value", "lead_value_delivered", integer),
+                    ("Value target", "lead_value_target", integer), ("Value attainment", "lead_value_attainment", percent))
+
+    def quality_row(s: Row, key: str) -> list[Cell]:
+        reasons = s.get("top_rejection_reasons")
+        return ([text_cell(label(SEGMENT_NAMES, key))]
+                + [mc(f"marketing.{key}.{col}", s[col], fmt) for _, col, fmt in quality_cols]
+                + [Cell(str(reasons) if reasons else DASH, numeric=False, css="text-wrap")])
+
+    quality = render_table(
+        "Quality of what was delivered",
+        f"Accepted: as SQL within the agreement's window (recent MQLs can still be accepted). {value_note} "
+        "The total's value target and attainment cover the segments that have one.",
+        [("Segment", False)] + [(name, True) for name, _, _ in quality_cols] + [("Top rejection reasons", False)],
+        [quality_row(s, s["segment"]) for s in m.segments], [quality_row(total, "total")[:-1] + [text_cell("")]],
+    )
+    daily = render_table(
+        "Month to date, day by day (all segments)", "",
+        [("Day", False), ("Delivered", True), ("Pace target", True)],
+        [[text_cell(r["report_date"].isoformat()),
+          mc(f"marketing.daily.{r['report_date'].isoformat()}.mqls_delivered", r["mqls_delivered"], integer),
+          mc(f"marketing.daily.{r['report_date'].isoformat()}.pace_target_mqls", r["pace_target_mqls"], lambda v: decimal(v, 1))]
+         for r in m.days],
+    )
+    version = ", ".join(sorted({str(s["sla_version"]) for s in m.segments if s.get("sla_version")}))
+    body = (
+        '<div class="grid-2">'
+        + figure("Month to date", "Cumulative MQLs against the pace target; the dotted line projects today's pace.", line)
+        + figure("By segment", "Bar: delivered. Light bar: projected. Solid tick: target. Dashed tick: pace target today.", bullet)
+        + "</div>" + delivery + quality + details("Daily values behind the chart", daily)
+    )
+    return section("marketing", title, period,
+                   f"What marketing committed to deliver this month (SLA version {version}), what it delivered so far, "
+                   "and where it is heading.", body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sales: first response and breaches
+
+
+def response_section(data: ReportData) -> str:
+    r: Response = data.response
+    title, lede = "Sales: first-response times", "How quickly reps made the first outbound touch on the leads handed to them."
+    if not r.total["handoffs_touched"]:
+        return section("response", title, period_text(r.start, r.end), lede,
+                       empty("No handoff received in the period has been touched yet."))
+    targets: dict[int, list[str]] = {}
+    for priority, target in r.targets:
+        targets.setdefault(target, []).append(label(PRIORITY_NAMES, priority))
+    markers = [svg.EdgeMarker(float(t), f"{' / '.join(names)} ≤ {minutes(t)}", ORANGE) for t, names in sorted(targets.items())]
+    bins = [svg.Bin(name, low, high, count) for name, low, high, count in r.bins]
+    chart = svg.histogram(
+        "chart-response", title="First response in business minutes",
+        description="Handoffs per response-time bin: " + "; ".join(f"{b.label}: {b.count}" for b in bins),
+        bins=bins, markers=markers, x_label="Business time from the rep's clock start to the first touch",
+        y_label="Handoffs", color=BLUE, width=FULL, height=300,
+    )
+    cols = (("Touched", "handoffs_touched", integer), ("Median", "median_minutes", minutes), ("90th percentile", "p90_minutes", minutes),
+            ("On time", "met", integer), ("Late", "late", integer), ("On-time share", "met_share", percent))
+    rows = [[text_cell(label(PRIORITY_NAMES, p["priority"])), text_cell(" / ".join(minutes(int(t)) for t in str(p["targets"]).split(" / ")))]
+            + [mc(f"response.{p['priority']}.{col}", p[col], fmt) for _, col, fmt in cols] for p in r.by_priority]
+    foot = [[text_cell(PRIORITY_NAMES["all"]), text_cell("")] + [mc(f"response.all.{col}", r.total[col], fmt) for _, col, fmt in cols]]
+    table = render_table(
+        "First response by priority", "Rep view: from when the current rep's clock started; business time in the rep's calendar.",
+        [("Priority", False), ("Commitment", False)] + [(name, True) for name, _, _ in cols], rows, foot,
+    )
+    bin_table = render_table(
+        "Handoffs per bin", "", [("Business time to first touch", False), ("Handoffs", True)],
+        [[text_cell(b.label), mc(f"response.bin.{b.low:g}", b.count, integer)] for b in bins],
+    )
+    body = (figure("Distribution", "Handoffs received in the period and touched by the end of the day; dashed lines mark the "
+                   "commitments.", chart) + table + details("Counts behind the chart", bin_table))
+    return section("response", title, period_text(r.start, r.end), lede, body)
+
+
+BREACH_COLUMNS = (("Received", "handoffs_received", integer), ("Due", "handoffs_due", integer),
+                  ("Met by due", "handoffs_met_by_due", integer), ("Breached", "handoffs_breached", integer),
+                  ("Attainment", "sla_attainment", percent), ("Touched late", "handoffs_touched_late", integer),
+                  ("Pending tonight", "handoffs_pending", integer), ("Open breaches now", "open_breaches", integer))
+
+
+def breaches_section(data: ReportData) -> str:
+    b: Breaches = data.breaches
+    title, lede = "Sales: SLA breaches per rep", "Whose first-touch deadlines were missed, and whether it is getting better."
+    if not b.reps and not b.weekly:
+        return section("breaches", title, period_text(b.start, b.end), lede,
+                       empty(f"No rep had a handoff, a deadline or a breach in the last {BREACH_WEEKS} weeks."))
+    rows = [[text_cell(data.owner_label(str(rep["owner_id"])))] + [mc(f"sales.rep.{rep['owner_id']}.{col}", rep[col], fmt) for _, col, fmt in BREACH_COLUMNS]
+            for rep in b.reps]
+    foot = [[text_cell("All reps")] + [mc(f"sales.rep.total.{col}", b.total[col], fmt) for _, col, fmt in BREACH_COLUMNS]]
+    table = render_table(
+        "First-touch SLA per rep", f"Deadlines falling in {period_text(b.start, b.end)}: met or breached (late or still untouched). "
+        "Open breaches now: past due and never touched, whenever they were due.",
+        [("Rep", False)] + [(name, True) for name, _, _ in BREACH_COLUMNS], rows, foot,
+    )
+    owners = list(b.weekly)
+    columns = [short_day(w) for w in b.week_starts]
+    chart = svg.heatmap(
+        "chart-breaches", title=f"SLA breaches per rep per week, last {BREACH_WEEKS} weeks",
+        description="; ".join(f"{o}: {sum(v)} breaches" for o, v in b.weekly.items()),
+        rows=[data.owner_label(o) for o in owners], columns=columns, values=[b.weekly[o] for o in owners], x_label="Week starting",
+        color=BREACH_RGB, width=FULL,
+    )
+    weekly_rows = [[text_cell(data.owner_label(o))] + [mc(f"sales.breaches.{o}.{w.isoformat()}", v, integer) for w, v in zip(b.week_starts, b.weekly[o])]
+                   for o in owners]
+    weekly_table = render_table("Breaches per rep and week", "Weeks of 7 days ending on the report day.",
+                                [("Rep", False)] + [(c, True) for c in columns], weekly_rows)
+    body = (table + figure("Over time", f"Breached first-touch deadlines per week ({short_day(b.week_starts[0])} – "
+                                        f"{short_day(b.end)}); darker is more.", chart)
+            + details("Weekly counts behind the chart", weekly_table))
+    return section("breaches", title, period_text(b.start, b.end), lede, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# Funnel
+
+
+FUNNEL_STAGES = (("New leads", "new_leads", "visitor_to_lead_rate", "of visitors"),
+                 ("MQLs", "mqls", "lead_to_mql_rate", "of leads"),
+                 ("SQLs", "sqls", "mql_to_sql_rate", "of MQLs"),
+                 ("Opportunities", "opportunities", "sql_to_opportunity_rate", "of SQLs"),
+                 ("Won deals", "won_deals", "opportunity_to_won_rate", "of opps"))
+
+
+def funnel_section(data: ReportData) -> str:
+    f: Funnel = data.funnel
+    title, lede = "Funnel by channel", "Where leads come from and how far each channel's leads get."
+    if not f.channels:
+        return section("funnel", title, period_text(f.start, f.end), lede, empty("No funnel activity in the period."))
+    names = [label({}, c["channel"]) for c in f.channels]
+    shown = [s for s in FUNNEL_STAGES if s[1] != "opportunities"]
+    chart = svg.grouped_bar_chart(
+        "chart-funnel", title="Funnel by first-touch channel",
+        description="; ".join(f"{n}: " + ", ".join(f"{integer(c[col])} {stage.lower()}" for stage, col, _, _ in shown)
+                              for n, c in zip(names, f.channels)),
+        categories=names,
+        series=[svg.BarSeries(stage, [number(c[col]) for c in f.channels], color) for (stage, col, _, _), color in zip(shown, STAGE_COLORS)],
+        x_label="Count in the period", width=FULL,
+    )
+
+    def row(c: Row, key: str, name: str) -> list[Cell]:
+        cells = [text_cell(name), mc(f"funnel.{key}.sessions", c["sessions"], integer),
+                 mc(f"funnel.{key}.unique_visitors", c["unique_visitors"], integer)]
+        for _, col, rate, of in FUNNEL_STAGES:
+            html = (metric_span(f"funnel.{key}.{col}", c[col], integer(c[col]))
+                    + f'<br><small class="note">{metric_span(f"funnel.{key}.{rate}", c[rate], percent(c[rate]))} {escape(of)}</small>')
+            cells.append(Cell(html=html))
+        cells.append(mc(f"funnel.{key}.won_amount", c["won_amount"], lambda v: money(v, f.currency)))
+        return cells
+
+    table = render_table(
+        "Funnel counts and conversion by channel",
+        "Sums of the daily funnel; conversion = this stage ÷ the previous stage in the same period (flow, not cohorts). "
+        "Visitors are distinct per day, summed over days.",
+        [("Channel", False), ("Sessions", True), ("Visitors", True)] + [(s[0], True) for s in FUNNEL_STAGES] + [("Won amount", True)],
+        [row(c, str(c["channel"]), n) for c, n in zip(f.channels, names)], [row(f.total, "total", "All channels")],
+    )
+    body = figure("Leads to wins", "New leads, MQLs, SQLs and won deals per channel (opportunities are in the table).", chart) + table
+    if f.won_deals_other_currency:
+        body += (f'<p class="note">{metric_span("funnel.total.won_deals_other_currency", f.won_deals_other_currency, integer(f.won_deals_other_currency))} '
+                 f"won deals in other currencies count in won deals but not in the won amount ({escape(f.currency or '')}).</p>")
+    return section("funnel", title, period_text(f.start, f.end), lede, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# ICP evidence
+
+
+ICP_COLUMNS = (("Leads", "leads", integer), ("Wins", "wins", integer), ("Win rate", "win_rate", percent),
+               ("95% low", "win_rate_lower_95", percent), ("95% high", "win_rate_upper_95", percent),
+               ("Lift", "lift", lambda v: decimal(v, 2)), ("Rule points", "rule_points", integer))
+
+
+def icp_section(data: ReportData) -> str:
+    if not data.icp:
+        return section("icp", "ICP evidence: which profiles win", "", "Win rates per profile value, per ICP version.",
+                       empty("No ICP evidence yet: no handoff has been judged by an ICP version."))
+    return section("icp", "ICP evidence: which profiles win", "all handoffs to date",
+                   "Win rate per profile value with its 95% Wilson interval, against the overall rate. Values the ICP rewards "
+                   "with points are in blue: they should sit right of the line.",
+                   "".join(_icp_version(v, i) for i, v in enumerate(data.icp)))
+
+
+def _icp_version(v: IcpVersion, index: int) -> str:
+    def key(row: Row) -> str:
+        return f"icp.{v.icp_version}.{row['attribute']}.{row['attribute_value']}"
+
+    def interval_row(row: Row, text: str) -> svg.IntervalRow:
+        points = number(row.get("rule_points"))
+        note = f"{integer(row['wins'])}/{integer(row['leads'])}" + (f" · +{points:.0f} pts" if points else "")
+        return svg.IntervalRow(text, number(row["win_rate"]), number(row["win_rate_lower_95"]), number(row["win_rate_upper_95"]),
+                               note=note, emphasis=bool(points), expected=number(row.get("expected_win_probability")))
+
+    overall = svg.Reference(v.overall_win_rate, f"overall {percent(v.overall_win_rate, 1)}", "#1f2933") \
+        if v.overall_win_rate is not None else None
+    order = [a for a in ATTRIBUTE_ORDER if a in v.attributes] + sorted(a for a in v.attributes if a not in ATTRIBUTE_ORDER)
+    groups = [svg.IntervalGroup(label(ATTRIBUTE_NAMES, a), [interval_row(r, str(r["attribute_value"])) for r in v.attributes[a]])
+              for a in order]
+    halves = _split(groups)
+    # one axis for both columns, reaching the largest win rate and 80% of the intervals, so that a
+    # value seen a few times does not squeeze the rest (a longer whisker ends in an arrowhead)
+    shown = [r for a in order for r in v.attributes[a]]
+    highs = sorted(h for h in (number(r["win_rate_upper_95"]) for r in shown) if h is not None)
+    x_max = max([e for e in (number(r["win_rate"]) for r in shown) if e is not None]
+                + ([highs[int(0.8 * (len(highs) - 1))]] if highs else []) + [v.overall_win_rate or 0.0, 0.01])
+    slug = f"{index}"
+    charts = "".join(
+        figure("Win rate by profile value" if i == 0 else "\u00a0", "Dot: win rate; whiskers: 95% interval; right: wins/leads.",
+               svg.interval_plot(f"chart-icp-{slug}-{i}", title=f"Win rate by profile value, {v.icp_version} ({i + 1} of {len(halves)})",
+                                 description="; ".join(f"{g.label} {r.label}: {percent(r.estimate, 1)}" for g in half for r in g.rows),
+                                 groups=half, reference=overall, x_label="Win rate", x_format=axis_percent,
+                                 color=GREY, emphasis_color=BLUE, x_max=x_max, width=HALF))
+        for i, half in enumerate(halves)
+    )
+    tier_rows = [interval_row(t, f"Tier {t['attribute_value']}") for t in v.tiers]
+    tier_chart = svg.interval_plot(
+        f"chart-icp-{slug}-tiers", title=f"Observed win rate per tier against the expected, {v.icp_version}",
+        description="; ".join(f"{r.label}: observed {percent(r.estimate, 1)}, expected {percent(r.expected, 1)}" for r in tier_rows),
+        groups=[svg.IntervalGroup("ICP tier", tier_rows)], reference=overall, x_label="Win rate",
+        x_format=axis_percent, color=BLUE, emphasis_color=BLUE, width=HALF,
+    )
+    tier_table = render_table(
+        "Tiers: observed against expected", "Expected: the win probability the ICP version assumed for the tier.",
+        [("Tier", False), ("Leads", True), ("Wins", True), ("Win rate", True), ("95% interval", True), ("Expected", True), ("Lift", True)],
+        [[text_cell(f"Tier {t['attribute_value']}"), mc(f"{key(t)}.leads", t["leads"], integer), mc(f"{key(t)}.wins", t["wins"], integer),
+          mc(f"{key(t)}.win_rate", t["win_rate"], lambda x: percent(x, 1)),
+          Cell(html=metric_span(f"{key(t)}.win_rate_lower_95", t["win_rate_lower_95"], percent(t["win_rate_lower_95"], 1)) + " – "
+               + metric_span(f"{key(t)}.win_rate_upper_95", t["win_rate_upper_95"], percent(t["win_rate_upper_95"], 1))),
+          mc(f"{key(t)}.expected_win_probability", t["expected_win_probability"], lambda x: percent(x, 1)),
+          mc(f"{key(t)}.lift", t["lift"], lambda x: decimal(x, 2))] for t in v.tiers],
+    )
+    value_rows = [[text_cell(f"{label(ATTRIBUTE_NAMES, a)}: {r['attribute_value']}")] + [mc(f"{key(r)}.{col}", r[col], fmt) for _, col, fmt in ICP_COLUMNS]
+                  for a in order for r in v.attributes[a]]
+    value_table = render_table(f"Every profile value, {v.icp_version}", "", [("Value", False)] + [(n, True) for n, _, _ in ICP_COLUMNS], value_rows)
+    state = badge("in force", "good") if v.in_force else badge("earlier version", "neutral")
+    heading = (f"<h3>ICP version {escape(v.icp_version)} {state} <span class=\"note\">"
+               f"{metric_span(f'icp.{v.icp_version}.population', v.population, integer(v.population))} leads, "
+               f"{metric_span(f'icp.{v.icp_version}.wins', v.wins, integer(v.wins))} won · overall win rate "
+               f"{metric_span(f'icp.{v.icp_version}.overall_win_rate', v.overall_win_rate, percent(v.overall_win_rate, 1))}</span></h3>")
+    return (heading + f'<div class="grid-2">{charts}</div>'
+            + '<div class="grid-2">' + figure("Did the tiers predict wins?", "Dot: observed with 95% interval; diamond: expected.", tier_chart)
+            + f"<div>{tier_table}</div></div>" + details(f"All profile values of {v.icp_version}", value_table))
+
+
+def _split(groups: list[svg.IntervalGroup]) -> list[list[svg.IntervalGroup]]:
+    """Two columns of roughly equal height, groups kept whole and in order."""
+    if len(groups) < 2:
+        return [groups]
+    sizes = [len(g.rows) + 1.3 for g in groups]
+    total, running, cut = sum(sizes), 0.0, len(groups) - 1
+    for i, size in enumerate(sizes):
+        if running + size / 2 >= total / 2:
+            cut = max(i, 1)
+            break
+        running += size
+    return [groups[:cut], groups[cut:]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Each rep's list
+
+
+def lists_section(data: ReportData, zone: ZoneInfo | None) -> str:
+    lists: LeadLists = data.lead_lists
+    title, day = "Each rep's list for the day", short_day(data.run_date)
+    if lists.source == "scoring":
+        lede = ("Each rep's ranked open leads from the scoring flow: deadlines that can still be met first, then the "
+                "overdue ones, then by score; with the reasons in words.")
+    else:
+        lede = ("Each rep's handed-off leads with no first touch yet (the scoring flow's ranked lists are not published): "
+                "still within the SLA first, soonest due on top, then those already overdue, most recent first.")
+    if not lists.lists:
+        return section("lists", title, day, lede,
+                       empty_metric("lists.total", 0, "No open lead to work: every handoff has been touched."))
+    zone_name = str(zone) if zone else "UTC"
+    cards = "".join(_rep_card(rep_list, lists, data, zone) for rep_list in lists.lists)
+    total = sum(len(r.rows) for r in lists.lists)
+    body = (f'<p class="note">{metric_span("lists.total", total, integer(total))} leads on '
+            f'{len(lists.lists)} list{"s" if len(lists.lists) != 1 else ""}; the top {LIST_VISIBLE} of each are shown, the '
+            f'rest fold out. Times in {escape(zone_name)}, statuses as of the end of {escape(day)}.</p>'
+            f'<div class="reps">{cards}</div>')
+    return section("lists", title, day, lede, body)
+
+
+def empty_metric(metric: str, value: object, text: str) -> str:
+    return f'<p class="empty" {metric_attrs(metric, value)}>{escape(text)}</p>'
+
+
+def _rep_card(rep_list: RepList, lists: LeadLists, data: ReportData, zone: ZoneInfo | None) -> str:
+    unassigned = rep_list.owner_id is None
+    key = "unassigned" if unassigned else str(rep_list.owner_id)
+    scored = "score" in lists.columns
+    headers: list[tuple[str, bool]] = [("#", True), ("Lead", False)] + ([("Score", True)] if scored else [])
+    headers += [("Why", False), ("Handed off" if unassigned else "Due", False), ("Status", False)]
+    rows = []
+    for position, row in enumerate(rep_list.rows, start=1):
+        rank = row.get("rank") if row.get("rank") is not None else position
+        prefix = f"lists.{key}.{raw(rank)}"
+        name = row.get("lead_name") or row.get("contact_id") or row.get("lead_id") or DASH
+        lead = (f'<span class="lead-name" {metric_attrs(prefix + ".lead", row.get("lead_id") or row.get("contact_id") or "")}>'
+                f"{escape(str(name))}</span>")
+        if row.get("company_name"):
+            lead += f'<span class="lead-company">{escape(str(row["company_name"]))}</span>'
+        cells = [mc(prefix + ".rank", rank, integer), Cell(html=lead, numeric=False)]
+        if scored:
+            cells.append(mc(prefix + ".score", row.get("score"), lambda v: decimal(v, 0)))
+        reasons = row.get("reasons") or []
+        cells.append(Cell(html="<ul>" + "".join(f"<li>{escape(str(x))}</li>" for x in reasons) + "</ul>" if reasons else DASH,
+                          numeric=False, css="reasons"))
+        when = row.get("handed_off_at") if unassigned else row.get("sla_due_at")
+        cells.append(text_cell(local_time(when, zone, data.run_date)))
+        cells.append(Cell(html=_status_badge(row, unassigned, data.evaluated_as_of), numeric=False))
+        rows.append(cells)
+    size = len(rep_list.rows)
+    count = metric_span(f"lists.{key}.count", size, f"{size} lead{'s' if size != 1 else ''}", css="count")
+    overdue = sum(1 for r in rep_list.rows if r.get("sla_status") == "open_breach")
+    title = "Unassigned: for routing to assign" if unassigned else rep_list.owner_label
+    owner_note = "" if unassigned or title == rep_list.owner_id else f'<span class="count">{escape(str(rep_list.owner_id))}</span>'
+    table = render_table(f"{title}: leads to work", "", headers, rows[:LIST_VISIBLE], css="list", caption_hidden=True)
+    if size > LIST_VISIBLE:
+        table += details(f"Show the other {size - LIST_VISIBLE} leads",
+                         render_table(f"{title}: more leads", "", headers, rows[LIST_VISIBLE:], css="list", caption_hidden=True))
+    return (f'<article class="rep" aria-label="{escape(title)}"><h3>{escape(title)} {owner_note}{count}'
+            f'<span class="count">{escape(f" · {overdue} overdue" if overdue else "")}</span></h3>{table}</article>')
+
+
+def _status_badge(row: Row, unassigned: bool, as_of: datetime | None) -> str:
+    """How urgent a lead is, in words: business minutes to due when the scoring flow gives them,
+    else wall-clock time to its due time from the end of the day."""
+    status, due = row.get("sla_status"), row.get("sla_due_at")
+    if unassigned:
+        waiting = row.get("handed_off_at")
+        return badge(f"No owner for {_span((as_of - waiting).total_seconds() / 60)}" if waiting and as_of else "No owner yet", "bad")
+    business = number(row.get("business_minutes_to_due"))
+    if due is not None and business is not None:
+        if business <= 0 or status == "open_breach":
+            return badge(f"Overdue {business_minutes(business)}", "bad")
+        return badge(f"Due in {business_minutes(business)}", "bad" if business <= 60 else "warn" if business <= 240 else "neutral")
+    if due is not None and as_of is not None:
+        gap = (due - as_of).total_seconds() / 60
+        if status == "open_breach" or gap < 0:
+            return badge(f"Overdue {_span(-gap)}", "bad")
+        return badge(f"Due in {_span(gap)}", "warn" if gap <= 240 else "neutral")
+    if row.get("urgency_bucket") == "no_open_sla" or status in (None, "met", "late", "excluded"):
+        return badge("No open SLA", "neutral")
+    return badge(label(STATUS_NAMES, status), "neutral")
+
+
+def _span(total_minutes: float) -> str:
+    total = max(round(total_minutes), 0)
+    days, rest = divmod(total, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {mins:02d} min"
+    return f"{mins} min"
+
+
+# ---------------------------------------------------------------------------------------------
+# The page
+
+
+SECTIONS = [("summary", "At a glance"), ("marketing", "Marketing"), ("response", "First response"),
+            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("lists", "Rep lists")]
+
+
+def render_report(data: ReportData, reporting_timezone: str | None = None) -> str:
+    """The whole report for ``data`` as one self-contained HTML document."""
+    zone = ZoneInfo(reporting_timezone) if reporting_timezone else None
+    published = data.publication.published_at
+    meta = (f"Data as of the end of the day{f' ({reporting_timezone})' if reporting_timezone else ''} · published run "
+            f"{data.publication.run_id}" + (f" at {published:%Y-%m-%d %H:%M} UTC" if published else ""))
+    blocks = [summary_section(data), marketing_section(data), response_section(data), breaches_section(data),
+              funnel_section(data), icp_section(data), lists_section(data, zone)]
+    footer = (
+        "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
+        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, dim_leads"
+        + (", and scoring.lead_priority_list" if data.lead_lists.source == "scoring" else "")
+        + ". Every number on the page carries a <code>data-metric</code> name.</p><dl>"
+        f"<dt>Report day</dt><dd {metric_attrs('publication.run_date', data.run_date)}>{escape(data.run_date.isoformat())}</dd>"
+        f"<dt>Published run</dt><dd {metric_attrs('publication.run_id', data.publication.run_id)}>{escape(data.publication.run_id)}</dd>"
+        "<dt>Rep view</dt><dd>A reassignment before the first touch restarts the clock for the new rep; breaches count against the "
+        "rep who held the lead.</dd>"
+        "<dt>Business time</dt><dd>Minutes inside the rep's working hours, in the rep's zone, without weekends, public holidays "
+        "and absences.</dd></dl>"
+    )
+    return render_page(
+        title=f"Lead SLA report — {data.run_date.isoformat()}",
+        heading=f"Lead SLA report · {long_day(data.run_date)}",
+        meta=meta, run_date=data.run_date.isoformat(), sections=SECTIONS, blocks=blocks, footer=footer,
+    )

@@ -1,0 +1,218 @@
+"""The report in a real headless Chromium: it renders without errors, the numbers it shows equal the
+published marts (queried here independently), it makes no network request, and it lays out at a
+desktop and a phone width. A full-page screenshot of each is saved for a human to look at."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from lead_sla.report.data import BREACH_WEEKS, TRAILING_DAYS
+from tests.report.conftest import PublishedDemo
+from tests.support.browser import BrowserPaths, ChromeDriver, Session
+
+pytestmark = pytest.mark.slow
+
+READ_METRICS = """
+const out = {};
+document.querySelectorAll('[data-metric]').forEach(e => { out[e.dataset.metric] = e.dataset.value; });
+return out;
+"""
+
+
+@pytest.fixture(scope="module")
+def page(browser: BrowserPaths, report: Path) -> Iterator[Session]:
+    """The report opened in Chromium at a desktop width (one browser for the module)."""
+    with ChromeDriver.start(browser) as driver, driver.session(width=1280, height=1000) as session:
+        assert session.open(report) == "complete"
+        yield session
+
+
+@pytest.fixture(scope="module")
+def shown(page: Session) -> dict[str, str]:
+    """Every data-metric of the rendered page with its data-value, read in the browser."""
+    return page.execute(READ_METRICS)
+
+
+def test_the_page_renders_without_errors(page: Session, published: PublishedDemo) -> None:
+    assert page.execute("return document.readyState") == "complete"
+    assert page.page_errors() == []
+    assert page.execute("return document.title") == f"Lead SLA report — {published.run_date.isoformat()}"
+    sections = page.execute("return [...document.querySelectorAll('section.panel')].map(s => [s.id, s.getBoundingClientRect().height])")
+    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "lists"]
+    assert all(height > 80 for _, height in sections)
+    charts = page.execute(
+        """return [...document.querySelectorAll('svg.chart')].map(c => ({id: c.id, role: c.getAttribute('role'),
+             title: c.querySelector('title') && c.querySelector('title').textContent,
+             width: c.getBoundingClientRect().width, height: c.getBoundingClientRect().height,
+             texts: c.querySelectorAll('text').length}))"""
+    )
+    assert len(charts) >= 7
+    for chart in charts:
+        assert chart["role"] == "img" and chart["title"], chart
+        assert chart["width"] > 300 and chart["height"] > 60, chart
+        assert chart["texts"] >= 5, f"{chart['id']} has axis labels and values as text"
+    assert page.execute("return [...document.querySelectorAll('table')].every(t => t.caption && t.caption.textContent.trim())")
+
+
+def _marketing(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    rows = demo.query(
+        """select segment, mqls_delivered, mql_target, mql_attainment, pace_attainment, projected_mqls
+           from marts.fct_marketing_sla where month_start = date_trunc('month', cast(? as date))""", [demo.run_date])
+    assert rows
+    delivered = sum(r[1] for r in rows)
+    target = sum(r[2] for r in rows if r[2] is not None)
+    return ([(f"marketing.{s}.mqls_delivered", d) for s, d, *_ in rows]
+            + [(f"marketing.{s}.mql_target", t) for s, _, t, *_ in rows]
+            + [("marketing.total.mqls_delivered", delivered), ("kpi.mqls_delivered", delivered),
+               ("marketing.total.mql_target", target), ("kpi.mql_target", target)])
+
+
+def _attainment(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    rows = demo.query(
+        """select segment, mql_attainment, pace_attainment, projected_attainment, mqls_delivered, mql_target
+           from marts.fct_marketing_sla where month_start = date_trunc('month', cast(? as date))""", [demo.run_date])
+    total = sum(r[4] for r in rows) / sum(r[5] for r in rows if r[5] is not None)
+    return ([(f"marketing.{s}.mql_attainment", a) for s, a, *_ in rows]
+            + [(f"marketing.{s}.pace_attainment", p) for s, _, p, *_ in rows]
+            + [(f"marketing.{s}.projected_attainment", p) for s, _, _, p, *_ in rows]
+            + [("marketing.total.mql_attainment", total), ("kpi.mql_attainment", total)])
+
+
+def _window(demo: PublishedDemo, days: int) -> tuple[date, date]:
+    return demo.run_date - timedelta(days=days - 1), demo.run_date
+
+
+def _breaches_per_rep(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    start, end = _window(demo, TRAILING_DAYS)
+    rows = demo.query(
+        """select owner_id, sum(handoffs_breached), sum(handoffs_due), sum(handoffs_met_by_due)
+           from marts.fct_sales_sla_daily where activity_date between ? and ? group by 1""", [start, end])
+    assert any(r[1] for r in rows), "the demo has breaches to show"
+    pairs: list[tuple[str, float | None]] = []
+    for owner, breached, due, met in rows:
+        pairs += [(f"sales.rep.{owner}.handoffs_breached", breached), (f"sales.rep.{owner}.handoffs_due", due),
+                  (f"sales.rep.{owner}.sla_attainment", met / due if due else None)]
+    pairs.append(("sales.rep.total.handoffs_breached", sum(r[1] for r in rows)))
+    return pairs
+
+
+def _breaches_over_time(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    start, end = _window(demo, BREACH_WEEKS * 7)
+    rows = demo.query(
+        """select owner_id, floor(datediff('day', cast(? as date), activity_date) / 7) as week, sum(handoffs_breached)
+           from marts.fct_sales_sla_daily where activity_date between ? and ? group by all""", [start, start, end])
+    return [(f"sales.breaches.{owner}.{(start + timedelta(days=7 * int(week))).isoformat()}", breached)
+            for owner, week, breached in rows]
+
+
+def _open_breaches_and_lists(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    rows = demo.query(
+        """select rep_owner_id, count(*) from marts.fct_sales_sla
+           where rep_sla_status = 'open_breach' and outcome = 'open' and rep_owner_id is not null group by 1""")
+    scored = demo.query(
+        "select count(*) from information_schema.tables where table_schema = 'scoring' and table_name = 'lead_priority_list'")[0][0]
+    if scored:  # the scoring flow's lists, when the nightly run publishes them
+        lists = demo.query("""select owner_id, count(*) from scoring.lead_priority_list where score_date = ? group by 1""",
+                           [demo.run_date])
+    else:  # else each rep's untouched open handoffs
+        lists = demo.query(
+            """select coalesce(s.rep_owner_id, 'unassigned'), count(*) from marts.fct_sales_sla s
+               left join marts.dim_leads l on l.contact_id = s.contact_id
+               where s.first_touch_at is null and s.outcome = 'open' and not coalesce(l.is_deleted, false)
+                 and s.rep_sla_status in ('pending', 'open_breach', 'unassigned') group by 1""")
+    return ([(f"sales.rep.{o}.open_breaches", n) for o, n in rows] + [("kpi.open_breaches", sum(n for _, n in rows))]
+            + [(f"lists.{o}.count", n) for o, n in lists] + [("lists.total", sum(n for _, n in lists))])
+
+
+def _funnel(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    start, end = _window(demo, TRAILING_DAYS)
+    columns = ("sessions", "new_leads", "mqls", "sqls", "opportunities", "won_deals", "won_amount")
+    rows = demo.query(
+        f"""select channel, {', '.join(f'sum({c})' for c in columns)} from marts.fct_lead_funnel_daily
+            where report_date between ? and ? group by 1""", [start, end])
+    assert len(rows) >= 3
+    pairs = [(f"funnel.{row[0]}.{c}", v) for row in rows for c, v in zip(columns, row[1:])]
+    pairs += [(f"funnel.{row[0]}.lead_to_mql_rate", row[3] / row[2] if row[2] else None) for row in rows]
+    pairs += [(f"funnel.total.{c}", sum(r[i + 1] for r in rows)) for i, c in enumerate(columns)]
+    return pairs
+
+
+def _icp_win_rates(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    rows = demo.query(
+        """select icp_version, attribute, attribute_value, win_rate, leads, wins, win_rate_lower_95, win_rate_upper_95
+           from marts.fct_icp_evidence""")
+    assert rows
+    pairs: list[tuple[str, float | None]] = []
+    for version, attribute, value, rate, leads, wins, low, high in rows:
+        key = f"icp.{version}.{attribute}.{value}"
+        pairs += [(f"{key}.win_rate", rate), (f"{key}.leads", leads), (f"{key}.wins", wins),
+                  (f"{key}.win_rate_lower_95", low), (f"{key}.win_rate_upper_95", high)]
+    return pairs
+
+
+@pytest.mark.parametrize(
+    "expected",
+    [
+        pytest.param(_marketing, id="mqls-delivered-vs-target-this-month"),
+        pytest.param(_attainment, id="attainment-pace-projection"),
+        pytest.param(_breaches_per_rep, id="breaches-per-rep"),
+        pytest.param(_breaches_over_time, id="breaches-per-rep-per-week"),
+        pytest.param(_open_breaches_and_lists, id="open-breaches-and-rep-lists"),
+        pytest.param(_funnel, id="funnel-counts-per-channel"),
+        pytest.param(_icp_win_rates, id="icp-win-rate-per-attribute-value"),
+    ],
+)
+def test_the_numbers_shown_equal_the_marts(
+    shown: dict[str, str], published: PublishedDemo, expected: Callable[[PublishedDemo], list[tuple[str, float | None]]]
+) -> None:
+    pairs = expected(published)
+    assert pairs
+    missing = [name for name, _ in pairs if name not in shown]
+    assert not missing, f"not on the page: {missing[:10]}"
+    for name, want in pairs:
+        got = shown[name]
+        if want is None:
+            assert got == "", name
+        else:
+            assert got != "" and float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-9), (name, got, want)
+
+
+def test_numbers_read_as_text_too(page: Session, shown: dict[str, str]) -> None:
+    texts = page.execute(
+        "const o = {}; document.querySelectorAll('[data-metric]').forEach(e => { o[e.dataset.metric] = e.textContent.trim(); }); return o"
+    )
+    assert all(texts[name] for name in shown), "every metric is visible text"
+    assert texts["kpi.mqls_delivered"] == f"{int(float(shown['kpi.mqls_delivered'])):,}"
+    assert texts["kpi.mql_attainment"].endswith("%")
+
+
+def test_the_page_makes_no_network_request(page: Session, report: Path) -> None:
+    assert page.execute("return performance.getEntriesByType('resource').length") == 0
+    navigations = page.execute("return performance.getEntriesByType('navigation').map(e => e.name)")
+    assert navigations == [report.resolve().as_uri()]
+    assert page.requested_urls() == [report.resolve().as_uri()]
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "mobile"),
+    [pytest.param(1280, 1000, False, id="desktop"), pytest.param(390, 844, True, id="phone")],
+)
+def test_the_page_lays_out_and_is_captured(browser: BrowserPaths, report: Path, screenshot_dir: Path,
+                                           width: int, height: int, mobile: bool) -> None:
+    with ChromeDriver.start(browser) as driver, driver.session(width=width, height=height, mobile=mobile) as session:
+        assert session.open(report) == "complete"
+        assert session.page_errors() == []
+        assert session.execute("return document.documentElement.clientWidth") == width
+        overflow = session.execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow}px at {width}px"
+        shot = session.screenshot(screenshot_dir / f"{report.stem}-{width}px.png")
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    shot_width, shot_height = struct.unpack(">II", data[16:24])
+    assert shot_width == width and shot_height > 2 * height
+    print(f"screenshot: {shot}")
