@@ -90,3 +90,24 @@ def test_a_run_left_running_by_a_dead_process_is_marked_abandoned(tmp_path):
         ]
     finally:
         conn.close()
+
+
+def test_the_day_summary_reports_statuses_reps_and_marketing(tmp_path):
+    from lead_sla.ops.summary import day_summary_markdown
+
+    warehouse = tmp_path / "w.duckdb"
+    conn = connect(warehouse)
+    conn.execute("create schema marts")
+    conn.execute("create table marts.fct_sales_sla as select * from (values "
+                 "(date '2026-03-02', 'met'), (date '2026-03-02', 'met'), (date '2026-03-02', 'late'), "
+                 "(date '2026-03-01', 'pending')) t(handoff_date, sla_status)")
+    conn.execute("create table marts.fct_sales_sla_daily as select date '2026-03-02' as activity_date, 'USR-1' as owner_id, "
+                 "3 as handoffs_received, 2 as handoffs_due, 1 as handoffs_met_by_due, 1 as handoffs_breached, "
+                 "0 as handoffs_pending, 0.5 as sla_attainment")
+    conn.execute("create table marts.fct_marketing_sla_daily as select date '2026-03-02' as report_date, 'smb' as segment, "
+                 "40 as mql_target, 3 as mqls_delivered, 0.75 as pace_attainment, 40.0 as projected_mqls")
+    conn.close()
+    text = day_summary_markdown(warehouse, date(2026, 3, 2))
+    assert "| met | 2 |" in text and "| late | 1 |" in text and "pending" not in text.split("## Reps")[0]
+    assert "| USR-1 | 3 | 2 | 1 | 1 | 0 | 50% |" in text
+    assert "| smb | 40 | 3 | 75% | 40 |" in text

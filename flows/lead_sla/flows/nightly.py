@@ -14,11 +14,13 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
 
 from lead_sla.flows.extract import extract
 from lead_sla.ops.lock import warehouse_lock
 from lead_sla.ops.runlog import RunLog, new_run_id, successful_days
+from lead_sla.ops.summary import day_summary_markdown
 from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish
 from lead_sla.report import build_report
 from lead_sla.settings import Settings
@@ -96,6 +98,11 @@ def run_day(settings: Settings, run_date: date, trigger: str = "nightly", force_
             built = transform(settings, run_date)
             counts.rows_out = sum(n.rows_affected or 0 for n in built.nodes if n.resource_type == "model")
             logger.info("dbt build %s: %s", run_date, built.summary())
+            create_markdown_artifact(
+                markdown=day_summary_markdown(settings.warehouse, run_date),
+                key=f"sla-results-{run_date.isoformat()}",
+                description=f"SLA results of {run_date}",
+            )
         with log.stage("publish") as counts:
             published = publish_day(settings, log.run_id, run_date, force_publish)
             counts.rows_out = sum(published.tables.values())
