@@ -26,8 +26,10 @@ console = Console()
 err = Console(stderr=True)
 
 from lead_sla.report import cli as report_cli  # noqa: E402 - sub-apps mount after the main app exists
+from lead_sla.scoring import cli as scoring_cli  # noqa: E402
 
 app.add_typer(report_cli.app, name="report")
+app.add_typer(scoring_cli.app, name="score", help="Lead scores, prioritized lists and the backtest.")
 
 DEMO_LEADS = 3000
 DEMO_DAYS = 120

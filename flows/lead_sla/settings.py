@@ -106,3 +106,18 @@ class Settings(BaseSettings):
     def dbt_dir(self) -> Path:
         assert self.dbt_project_dir is not None
         return self.dbt_project_dir
+
+    @property
+    def expectations_dir(self) -> Path:
+        """The data-quality suites (versioned with the code)."""
+        return self.project_root / "expectations"
+
+    @property
+    def reports_dir(self) -> Path:
+        """Nightly HTML reports: ``reports/`` beside the warehouse file."""
+        return self.warehouse.parent / "reports"
+
+    @property
+    def data_docs_dir(self) -> Path:
+        """Great Expectations Data Docs: ``data_docs/`` beside the warehouse file."""
+        return self.warehouse.parent / "data_docs"

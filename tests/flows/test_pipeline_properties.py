@@ -48,6 +48,12 @@ def settings_for(root: Path, landing: Path) -> Settings:
     )
 
 
+# Scoring keeps one copy per scored day (history); a full build scores only its day. So scoring
+# tables are compared on the last scored day; the push ledger records wall-clock sends.
+DAY_COLUMNS = ("score_date", "trained_for_date")
+NOT_COMPARED = {"scoring.crm_task_pushes"}
+
+
 def snapshot(database: Path) -> dict[str, list[tuple]]:
     """Every table of the compared schemas, rows sorted, floats rounded to 9 places."""
     conn = duckdb.connect(str(database), read_only=True)
@@ -58,6 +64,8 @@ def snapshot(database: Path) -> dict[str, list[tuple]]:
         ).fetchall()
         result = {}
         for schema, table in tables:
+            if f"{schema}.{table}" in NOT_COMPARED:
+                continue
             columns = conn.execute(
                 "select column_name, data_type from information_schema.columns "
                 "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]
@@ -66,7 +74,10 @@ def snapshot(database: Path) -> dict[str, list[tuple]]:
                 f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT", "REAL") else f'"{name}"'
                 for name, kind in columns
             )
-            result[f"{schema}.{table}"] = conn.execute(f"select {select} from {schema}.{table} order by all").fetchall()
+            names = [name for name, _ in columns]
+            day_column = next((c for c in DAY_COLUMNS if c in names), None)
+            where = f"where {day_column} = (select max({day_column}) from {schema}.{table})" if day_column else ""
+            result[f"{schema}.{table}"] = conn.execute(f"select {select} from {schema}.{table} {where} order by all").fetchall()
         return result
     finally:
         conn.close()

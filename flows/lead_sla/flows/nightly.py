@@ -1,4 +1,4 @@
-"""The nightly and backfill flows: extract, build and test, publish, report, one day at a time.
+"""The nightly and backfill flows: extract, build and test, validate, score, publish, report, one day at a time.
 
 Each day runs as the ``day`` subflow with visible stages, each recorded in ``ops.run_stages``.
 ``nightly`` builds one day (default: yesterday in the reporting zone); ``backfill`` builds a
@@ -18,10 +18,13 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
 
 from lead_sla.flows.extract import extract
+from lead_sla.flows.scoring import score
 from lead_sla.ops.lock import warehouse_lock
 from lead_sla.ops.runlog import RunLog, new_run_id, successful_days
 from lead_sla.ops.summary import day_summary_markdown
 from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish
+from lead_sla.quality.gate import validate_stage
+from lead_sla.quality.report import ValidationReport
 from lead_sla.report import build_report
 from lead_sla.settings import Settings
 from lead_sla.transform.build import build_day
@@ -59,6 +62,17 @@ def transform(settings: Settings, run_date: date) -> DbtResult:
     return build_day(settings, run_date)
 
 
+@task(task_run_name="validate-{stage}-{run_date}")
+def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> ValidationReport:
+    """Run the ``stage`` data-quality suites; a critical failure raises and stops the night."""
+    report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
+    logger = get_run_logger()
+    logger.info("data quality %s %s: %s", stage, run_date, report.summary())
+    for warning in report.warnings:
+        logger.warning("data-quality warning: %s", warning)
+    return report
+
+
 @task(task_run_name="publish-{run_date}")
 def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) -> PublishResult:
     """Swap in the published copy for ``run_date`` (skipped when a newer day is already published)."""
@@ -84,7 +98,11 @@ def _prefect_run_id() -> str | None:
 
 @flow(name="day", flow_run_name="day-{run_date}", log_prints=True)
 def run_day(settings: Settings, run_date: date, trigger: str = "nightly", force_publish: bool = False) -> DayResult:
-    """One day, stage by stage: extract, build and test, publish. A failed stage stops the day."""
+    """One day, stage by stage: extract, build and test, validate, score, publish, report.
+
+    A failed stage stops the day: a failed dbt test or a critical data-quality check leaves the
+    published copy (and so every reader) on the last good day, and the run fails saying why.
+    """
     logger = get_run_logger()
     log = RunLog(settings.warehouse, new_run_id(run_date), run_date, trigger, _prefect_run_id())
     log.start()
@@ -103,6 +121,15 @@ def run_day(settings: Settings, run_date: date, trigger: str = "nightly", force_
                 key=f"sla-results-{run_date.isoformat()}",
                 description=f"SLA results of {run_date}",
             )
+        with log.stage("validate") as counts:
+            checks = [validate(settings, log.run_id, run_date, stage) for stage in ("raw", "marts")]
+            counts.rows_in = sum(len(c.outcomes) for c in checks)
+            counts.rows_out = sum(len(c.warnings) for c in checks)
+        with log.stage("score") as counts:
+            scored = score(run_date=run_date, settings=settings)
+            counts.rows_out = scored.leads_scored
+        with log.stage("validate-scores"):
+            validate(settings, log.run_id, run_date, "marts")
         with log.stage("publish") as counts:
             published = publish_day(settings, log.run_id, run_date, force_publish)
             counts.rows_out = sum(published.tables.values())

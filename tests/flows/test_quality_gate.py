@@ -1,0 +1,62 @@
+"""The data-quality gate in the nightly run: a critical failure stops the night before scoring and
+publishing, readers keep the last good day, and the run fails listing what failed."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+import pytest
+
+from lead_sla.flows.nightly import nightly
+from lead_sla.publish.publisher import read_manifest
+from lead_sla.quality.report import DataQualityError
+from lead_sla.sources.demo import generate
+
+pytestmark = pytest.mark.slow
+
+GOOD_DAY = date(2026, 10, 30)
+BAD_DAY = date(2026, 10, 31)
+
+
+def test_a_critical_failure_stops_the_night_and_readers_keep_the_last_good_day(prefect_harness, settings):
+    generate(settings.landing, leads=200, days=20, seed=5, end_date=BAD_DAY)
+    nightly(run_date=GOOD_DAY, settings=settings)
+    assert read_manifest(settings.published_dir)["run_date"] == GOOD_DAY.isoformat()
+
+    # The CRM exports an activity dated in 2099: a source clock or zone gone wrong.
+    header = (settings.landing / "activities").glob("*/*.csv").__next__().read_text().splitlines()[0]
+    columns = header.split(",")
+    bad = {c: "" for c in columns}
+    bad.update(activity_id="ACT-FROM-THE-FUTURE", contact_id="CON-1", owner_id="USR-001", type="call",
+               direction="outbound", occurred_at="2099-01-01 10:00:00", outcome="connected",
+               created_at="2026-10-31 10:00:00", updated_at="2026-10-31 10:00:00")
+    folder = settings.landing / "activities" / BAD_DAY.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "part-99999.csv").write_text(header + "\n" + ",".join(bad[c] for c in columns) + "\n")
+
+    with pytest.raises(DataQualityError) as failure:
+        nightly(run_date=BAD_DAY, settings=settings)
+    message = str(failure.value)
+    assert "raw.activities" in message and "occurred_at_not_after_extraction" in message
+    assert "ACT-FROM-THE-FUTURE" in message  # an offending row is shown
+
+    # Readers still see the last good day; the failed day's stage and results are recorded.
+    assert read_manifest(settings.published_dir)["run_date"] == GOOD_DAY.isoformat()
+    conn = duckdb.connect(str(settings.warehouse), read_only=True)
+    try:
+        stages = dict(conn.execute(
+            "select stage, status from ops.run_stages join ops.runs using (run_id, run_date) "
+            "where run_date = ? and runs.status = 'failed'", [BAD_DAY]).fetchall())
+        assert stages == {"extract": "success", "build": "success", "validate": "failed"}
+        failed = conn.execute(
+            "select count(*) from dq.validation_results where run_date = ? and success = false and severity = 'critical'",
+            [BAD_DAY]).fetchone()[0]
+        assert failed >= 1
+        has_scores = conn.execute(
+            "select count(*) from information_schema.tables where table_schema = 'scoring' and table_name = 'lead_scores'"
+        ).fetchone()[0]
+        if has_scores:
+            assert conn.execute("select count(*) from scoring.lead_scores where score_date = ?", [BAD_DAY]).fetchone() == (0,)
+    finally:
+        conn.close()

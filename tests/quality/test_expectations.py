@@ -1,0 +1,224 @@
+"""Each kind of expectation passes on good data and fails on data that breaks it.
+
+The committed suites first pass, all of them, on the good warehouse. Then every case changes that
+warehouse in one way, runs the committed suite of the table it touches, and checks that exactly
+the targeted expectation fails, with its severity and evidence, while every other expectation of
+that suite still passes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lead_sla.quality import ValidationReport
+
+from .conftest import RUN_DATE, create_lead_scores, outcome
+
+
+@pytest.mark.parametrize("stage", [pytest.param("raw", id="raw"), pytest.param("marts", id="marts")])
+def test_committed_suites_pass_on_good_data(
+    warehouse: duckdb.DuckDBPyConnection, validate: Callable[..., ValidationReport], stage: str
+) -> None:
+    create_lead_scores(warehouse)
+    report = validate(warehouse, stage)
+    failed = [o.describe() for o in report.outcomes if not o.success]
+    assert failed == []
+    assert report.critical_failures == [] and report.warnings == []
+    assert len(report.suites) == (12 if stage == "raw" else 10)
+    report.raise_for_critical()
+
+
+CASES = [
+    # --- raw boundaries ---------------------------------------------------------------------
+    pytest.param(
+        "raw/activities",
+        "UPDATE raw.activities SET type = 'fax' WHERE activity_id = 'activities-1'",
+        "expect_column_values_to_be_in_set(type)", "critical", 1,
+        id="raw-unknown-enum",
+    ),
+    pytest.param(
+        "raw/form_submissions",
+        "UPDATE raw.form_submissions SET submitted_at = '2099-01-01 00:00:00' WHERE submission_id = 'form_submissions-0'",
+        "submitted_at_not_after_extraction", "critical", 1,
+        id="raw-timestamp-in-future",
+    ),
+    pytest.param(
+        "raw/lifecycle_changes",
+        "UPDATE raw.lifecycle_changes SET changed_at = '2026-02-30 10:00:00' WHERE change_id = 'lifecycle_changes-2'",
+        "changed_at_parseable", "critical", 1,
+        id="raw-timestamp-unparseable",
+    ),
+    pytest.param(
+        "raw/web_sessions",
+        "UPDATE raw.web_sessions SET started_at = '2026-10-27T10:15:00+02:00' WHERE session_id = 'web_sessions-1'",
+        "expect_column_values_to_match_regex(started_at)", "warning", 1,
+        id="raw-timestamp-wrong-format",
+    ),
+    pytest.param(
+        "raw/contacts",
+        "UPDATE raw.contacts SET contact_id = NULL WHERE contact_id = 'contacts-2'",
+        "expect_column_values_to_not_be_null(contact_id)", "critical", 1,
+        id="raw-missing-key",
+    ),
+    pytest.param(
+        "raw/deals",
+        "ALTER TABLE raw.deals DROP COLUMN lost_reason",
+        "contract_columns_present", "critical", None,
+        id="raw-missing-column",
+    ),
+    pytest.param(
+        "raw/email_events",
+        "INSERT INTO raw.email_events SELECT * REPLACE ('hash-again' AS _row_hash, 'open' AS event_type)"
+        " FROM raw.email_events WHERE event_id = 'email_events-0'",
+        "events_not_rewritten", "warning", 2,
+        id="raw-append-only-event-rewritten",
+    ),
+    pytest.param(
+        "raw/web_sessions",
+        f"UPDATE raw.web_sessions SET _export_date = DATE '{RUN_DATE}' - 3",
+        "latest_version_reaches_run_day", "warning", 1,
+        id="raw-stale-stream",
+    ),
+    # --- marts: keys, ranges, as-of -----------------------------------------------------------
+    pytest.param(
+        "marts/fct_sales_sla",
+        "INSERT INTO marts.fct_sales_sla SELECT * REPLACE (handoff_id || '-copy' AS handoff_id)"
+        " FROM marts.fct_sales_sla WHERE handoff_id = 'h-20261020-3';"
+        " UPDATE marts.dim_leads SET handoff_count = 2 WHERE contact_id = 'c-20261020-3'",
+        "one_row_per_contact_handoff_number", "critical", 2,
+        id="duplicate-key",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla",
+        "UPDATE marts.fct_sales_sla SET response_minutes = -5 WHERE handoff_id = 'h-20261027-4'",
+        "expect_column_values_to_be_between(response_minutes)", "critical", 1,
+        id="negative-response-time",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla",
+        "UPDATE marts.fct_sales_sla SET first_touch_at = TIMESTAMP '2026-10-30 15:00:00' WHERE handoff_id = 'h-20261028-1'",
+        "first_touch_not_after_as_of", "critical", 1,
+        id="touch-after-as-of",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla",
+        "UPDATE marts.fct_sales_sla SET evaluated_as_of = evaluated_as_of - INTERVAL 1 HOUR",
+        "evaluated_as_of_the_run_day", "critical", 1,
+        id="sales-sla-not-as-of-run-day-end",
+    ),
+    pytest.param(
+        "marts/dim_leads",
+        "UPDATE marts.dim_leads SET fit_score = 130 WHERE lead_id = 'c-20261001-7'",
+        "expect_column_values_to_be_between(fit_score)", "critical", 1,
+        id="score-above-100",
+    ),
+    pytest.param(
+        "marts/fct_marketing_sla_daily",
+        f"UPDATE marts.fct_marketing_sla_daily SET acceptance_rate = 1.2 WHERE report_date = DATE '{RUN_DATE}' - 2 AND segment = 'smb'",
+        "expect_column_values_to_be_between(acceptance_rate)", "critical", 1,
+        id="rate-above-one",
+    ),
+    pytest.param(
+        "marts/fct_icp_evidence",
+        "UPDATE marts.fct_icp_evidence SET share_of_leads = 0.5 WHERE attribute_value = 'retail'",
+        "values_cover_population", "critical", 1,
+        id="evidence-loses-population",
+    ),
+    # --- freshness ----------------------------------------------------------------------------
+    pytest.param(
+        "marts/fct_marketing_sla_daily",
+        f"DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}' - 3",
+        "no_missing_day", "critical", 1,
+        id="missing-day",
+    ),
+    pytest.param(
+        "marts/fct_marketing_sla_daily",
+        f"DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}'",
+        "no_missing_day", "critical", 1,
+        id="missing-run-day",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla_daily",
+        f"DELETE FROM marts.fct_sales_sla_daily WHERE activity_date = DATE '{RUN_DATE}'",
+        "latest_day_is_run_day", "critical", 1,
+        id="run-day-not-built",
+    ),
+    # --- behaviour over time --------------------------------------------------------------------
+    pytest.param(
+        "marts/fct_sales_sla",
+        # half of the run day's handoffs (and their leads) never arrived
+        f"""DELETE FROM marts.dim_leads WHERE contact_id IN (
+                SELECT contact_id FROM marts.fct_sales_sla
+                WHERE handoff_date = DATE '{RUN_DATE}' AND handoff_id[-1:] IN ('0', '2', '4', '6', '8'));
+            DELETE FROM marts.fct_sales_sla
+                WHERE handoff_date = DATE '{RUN_DATE}' AND handoff_id[-1:] IN ('0', '2', '4', '6', '8')""",
+        "handoff_volume_within_band", "critical", 1,
+        id="halved-volume",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla_daily",
+        f"""UPDATE marts.fct_sales_sla_daily SET handoffs_breached = 3, handoffs_met_by_due = 2, sla_attainment = 0.4
+            WHERE activity_date = DATE '{RUN_DATE}'""",
+        "breach_rate_stable", "critical", 1,
+        id="breach-rate-jump",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla",
+        f"""UPDATE marts.fct_sales_sla SET owner_id = NULL, owner_assigned_at = NULL, routing_minutes = NULL
+            WHERE handoff_date = DATE '{RUN_DATE}' AND handoff_id IN (
+                SELECT handoff_id FROM marts.fct_sales_sla WHERE handoff_date = DATE '{RUN_DATE}' ORDER BY handoff_id LIMIT 10)""",
+        "unassigned_share_stable", "warning", 1,
+        id="unassigned-share-jump",
+    ),
+    # --- integrity between marts ------------------------------------------------------------------
+    pytest.param(
+        "marts/fct_sales_sla",
+        "DELETE FROM marts.dim_leads WHERE contact_id = 'c-20261015-5'",
+        "every_contact_in_dim_leads", "critical", 1,
+        id="handoff-lead-missing-from-dim-leads",
+    ),
+    pytest.param(
+        "marts/dim_lead_profiles",
+        "UPDATE marts.dim_leads SET profile_completeness = 0.75 WHERE lead_id = 'c-20261015-5'",
+        "completeness_matches_dim_leads", "critical", 1,
+        id="profiles-disagree-with-dim-leads",
+    ),
+    pytest.param(
+        "marts/fct_marketing_sla",
+        "UPDATE marts.fct_marketing_sla SET mqls_delivered = mqls_delivered + 3, mql_attainment = (mqls_delivered + 3) / 200.0"
+        " WHERE month_start = DATE '2026-10-01' AND segment = 'smb'",
+        "mqls_match_sales_sla_handoffs", "warning", 1,
+        id="marketing-disagrees-with-sales",
+    ),
+]
+
+
+@pytest.mark.parametrize(("suite_file", "breaking_sql", "expectation", "severity", "unexpected"), CASES)
+def test_expectation_fails_on_data_that_breaks_it(
+    warehouse: duckdb.DuckDBPyConnection,
+    validate: Callable[..., ValidationReport],
+    suites_for: Callable[..., Path],
+    suite_file: str,
+    breaking_sql: str,
+    expectation: str,
+    severity: str,
+    unexpected: int | None,
+) -> None:
+    stage = suite_file.split("/")[0]
+    warehouse.execute(breaking_sql)
+    report = validate(warehouse, stage, suites_for(suite_file), docs_dir=None)
+
+    broken = outcome(report, report.suites[0], expectation)
+    assert broken.success is False
+    assert broken.severity == severity
+    if unexpected is not None:
+        assert broken.unexpected_count == unexpected
+        assert broken.unexpected_examples not in (None, "[]")
+    others = [o.expectation for o in report.outcomes if o is not broken and not o.success]
+    assert others == []
+    failures = report.critical_failures if severity == "critical" else report.warnings
+    assert failures == [broken]

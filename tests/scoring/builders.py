@@ -1,0 +1,228 @@
+"""Small synthetic warehouses for the scoring tests: only the tables and columns scoring reads.
+
+:class:`Warehouse` creates the inputs listed in :mod:`lead_sla.scoring.sources` on a DuckDB
+connection and offers one method per kind of fact (a lead, a profile value, a form, a session,
+a handoff, a business calendar…). Times are naive UTC; tests use the ``UTC`` reporting zone so
+that the end of a day is its next midnight.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+import duckdb
+import pandas as pd
+
+from lead_sla.scoring.sources import (
+    BUSINESS_INTERVALS,
+    EMAIL_EVENTS,
+    FORMS,
+    HANDOFFS,
+    ICP_RULES,
+    ICP_VERSIONS,
+    IDENTITIES,
+    LEADS,
+    PROFILE_HISTORY,
+    SESSIONS,
+    USERS,
+)
+
+TZ = "UTC"
+
+DDL = {
+    LEADS: "lead_id varchar, contact_id varchar, email varchar, first_name varchar, last_name varchar, "
+           "company_name varchar, owner_id varchar, lifecycle_stage varchar, is_deleted boolean, "
+           "first_known_at timestamp, first_known_date date, became_mql_at timestamp, became_sql_at timestamp, "
+           "became_customer_at timestamp",
+    PROFILE_HISTORY: "lead_id varchar, attribute varchar, attribute_value varchar, valid_from timestamp, valid_to timestamp",
+    HANDOFFS: "handoff_id varchar, contact_id varchar, handoff_number integer, handed_off_at timestamp, "
+              "handoff_date date, owner_id varchar, rep_owner_id varchar, priority varchar, sla_due_at timestamp, "
+              "rep_sla_due_at timestamp, sla_status varchar, rep_sla_status varchar, first_touch_at timestamp, "
+              "evaluated_as_of timestamp",
+    ICP_VERSIONS: "icp_version varchar, effective_from date, effective_to date, tier_a_min_points integer, "
+                  "tier_b_min_points integer",
+    ICP_RULES: "icp_version varchar, rule_id varchar, attribute varchar, attribute_value varchar, points integer, "
+               "label varchar",
+    IDENTITIES: "identifier_type varchar, identifier varchar, lead_id varchar, identified_at timestamp",
+    SESSIONS: "session_id varchar, visitor_id varchar, lead_id varchar, started_at timestamp, landing_page varchar, "
+              "known_on date",
+    FORMS: "submission_id varchar, email varchar, form_type varchar, submitted_at timestamp, known_on date",
+    EMAIL_EVENTS: "event_id varchar, email varchar, event_type varchar, occurred_at timestamp, known_on date",
+    BUSINESS_INTERVALS: "calendar_id varchar, interval_start_at timestamp, interval_end_at timestamp, "
+                        "work_seconds bigint, cumulative_seconds_before bigint, cumulative_seconds_after bigint",
+    USERS: "owner_id varchar, name varchar, timezone varchar, is_latest boolean",
+}
+
+# Two ICP versions: v1 until 2026-03-01, v2 from then on (industry worth less, size worth more).
+ICP = {
+    "icp-v1": (date(2025, 1, 1), date(2026, 3, 1), 60, 30, [
+        ("industry_core", "industry", "software", 25, "Industry: software"),
+        ("size_core", "company_size", "51-200", 20, "Company size 51-200"),
+        ("need_core", "need", "lead_routing", 25, "Need: lead routing"),
+        ("seniority_buyer", "seniority", "director", 15, "Seniority: director"),
+        ("country_core", "country", "US", 15, "Country: US"),
+    ]),
+    "icp-v2": (date(2026, 3, 1), None, 65, 35, [
+        ("industry_core", "industry", "software", 20, "Industry: software"),
+        ("size_core", "company_size", "51-200", 30, "Company size 51-200"),
+        ("need_core", "need", "lead_routing", 25, "Need: lead routing"),
+        ("seniority_buyer", "seniority", "director", 15, "Seniority: director"),
+        ("country_core", "country", "US", 10, "Country: US"),
+    ]),
+}
+
+
+def end_of(day: date) -> datetime:
+    """The end of ``day`` in UTC: the as-of instant of a build of that day."""
+    return datetime.combine(day + timedelta(days=1), time(0))
+
+
+class Warehouse:
+    """A synthetic warehouse on ``conn``.
+
+    ``add_*`` methods buffer rows; :meth:`built_as_of` (called before any scoring) writes them.
+    """
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, *, icp: dict | None = None) -> None:
+        self.conn = conn
+        conn.execute("SET TimeZone = 'UTC'")
+        for schema in ("marts", "config", "intermediate", "staging"):
+            conn.execute(f"create schema if not exists {schema}")
+        for table, columns in DDL.items():
+            conn.execute(f"create table {table} ({columns})")
+        for version, (start, end, tier_a, tier_b, rules) in (icp or ICP).items():
+            conn.execute(f"insert into {ICP_VERSIONS} values (?, ?, ?, ?, ?)", [version, start, end, tier_a, tier_b])
+            for rule_id, attribute, value, points, label in rules:
+                conn.execute(f"insert into {ICP_RULES} values (?, ?, ?, ?, ?, ?)",
+                             [version, rule_id, attribute, value, points, label])
+        self._serial = 0
+        self._rows: dict[str, list[list[object]]] = {table: [] for table in DDL}
+        self._visitors: set[str] = set()
+
+    def _add(self, table: str, row: list[object]) -> None:
+        self._rows[table].append(row)
+
+    def flush(self) -> None:
+        """Write the buffered rows."""
+        for table, rows in self._rows.items():
+            if not rows:
+                continue
+            columns = [part.strip().split(" ")[0] for part in DDL[table].split(", ")]
+            frame = pd.DataFrame(rows, columns=columns, dtype=object)
+            self.conn.register("_builder_rows", frame)
+            try:
+                casts = ", ".join(f"cast({c} as {t})" for c, t in
+                                  (part.strip().split(" ", 1) for part in DDL[table].split(", ")))
+                self.conn.execute(f"insert into {table} select {casts} from _builder_rows")
+            finally:
+                self.conn.unregister("_builder_rows")
+            rows.clear()
+
+    def _next(self, prefix: str) -> str:
+        self._serial += 1
+        return f"{prefix}-{self._serial:06d}"
+
+    def add_lead(self, lead_id: str, known_at: datetime, *, stage: str = "subscriber", owner: str | None = None,
+                 first_name: str | None = "Jane", last_name: str | None = None, company: str | None = "Acme",
+                 mql_at: datetime | None = None, sql_at: datetime | None = None,
+                 customer_at: datetime | None = None, deleted: bool = False, identified_at: datetime | None = None) -> None:
+        """A lead with a CRM contact (``contact_id = lead_id``) and an e-mail identity known from ``known_at``."""
+        email = f"{lead_id.lower()}@example.com"
+        self._add(LEADS, [lead_id, lead_id, email, first_name, last_name or lead_id.title(), company, owner, stage,
+                          deleted, known_at, known_at.date(), mql_at, sql_at, customer_at])
+        self._add(IDENTITIES, ["email", email, lead_id, identified_at or known_at])
+
+    def email(self, lead_id: str) -> str:
+        return f"{lead_id.lower()}@example.com"
+
+    def add_profile(self, lead_id: str, attribute: str, value: str, valid_from: datetime,
+                    valid_to: datetime | None = None) -> None:
+        self._add(PROFILE_HISTORY, [lead_id, attribute, value, valid_from, valid_to])
+
+    def add_form(self, lead_id: str, form_type: str, at: datetime, *, known_on: date | None = None) -> None:
+        """A form of ``lead_id``; its record reaches the warehouse on ``known_on`` (default: its day)."""
+        self._add(FORMS, [self._next("FS"), self.email(lead_id), form_type, at, known_on or at.date()])
+
+    def add_email_event(self, lead_id: str, event_type: str, at: datetime) -> None:
+        self._add(EMAIL_EVENTS, [self._next("EE"), self.email(lead_id), event_type, at, at.date()])
+
+    def add_session(self, lead_id: str, at: datetime, page: str = "/", *, visitor: str | None = None,
+                    identified_at: datetime | None = None) -> None:
+        """A web session of ``lead_id``'s visitor; the visitor is tied to the lead at ``identified_at`` (default: ``at``)."""
+        visitor = visitor or f"v-{lead_id.lower()}"
+        if visitor not in self._visitors:
+            self._visitors.add(visitor)
+            self._add(IDENTITIES, ["visitor", visitor, lead_id, identified_at or at])
+        self._add(SESSIONS, [self._next("S"), visitor, lead_id, at, page, at.date()])
+
+    def add_handoff(self, handoff_id: str, lead_id: str, at: datetime, *, owner: str | None, due_at: datetime | None,
+                    status: str = "pending", first_touch_at: datetime | None = None, number: int = 1,
+                    priority: str = "other") -> None:
+        self._add(HANDOFFS, [handoff_id, lead_id, number, at, at.date(), owner, owner, priority, due_at, due_at,
+                             status, status, first_touch_at, None])
+
+    def add_user(self, owner_id: str, name: str, timezone: str = "UTC") -> None:
+        self._add(USERS, [owner_id, name, timezone, True])
+
+    def add_calendar(self, calendar_id: str, first_day: date, last_day: date, *, opens: time = time(9),
+                     closes: time = time(17)) -> None:
+        """Working intervals Monday to Friday from ``opens`` to ``closes`` (UTC), with cumulative seconds."""
+        cumulative = 0
+        day = first_day
+        while day <= last_day:
+            if day.weekday() < 5:
+                start, end = datetime.combine(day, opens), datetime.combine(day, closes)
+                seconds = int((end - start).total_seconds())
+                self._add(BUSINESS_INTERVALS, [calendar_id, start, end, seconds, cumulative, cumulative + seconds])
+                cumulative += seconds
+            day += timedelta(days=1)
+
+    def built_as_of(self, day: date) -> datetime:
+        """Write the buffered rows and mark the marts as built for ``day``; return the as-of instant."""
+        self.flush()
+        as_of = end_of(day)
+        self.conn.execute(f"update {HANDOFFS} set evaluated_as_of = ?", [as_of])
+        return as_of
+
+
+def build_history(wh: Warehouse, *, first_day: date, days: int, leads: int, seed: int,
+                  owners: tuple[str, ...] = ("USR-A", "USR-B")) -> None:
+    """A deterministic history where fit and intent predict conversion.
+
+    Each lead becomes known on a random day at a random hour. Software companies of 51-200
+    people fit; about a third request a demo (and are handed off to an owner on the spot).
+    Fitting demo requesters mostly convert 8 to 25 days later; others rarely do.
+    """
+    rng = random.Random(seed)
+    for owner in owners:
+        wh.add_user(owner, f"Rep {owner[-1]}", "UTC")
+        wh.add_calendar(owner, first_day - timedelta(days=7), first_day + timedelta(days=days + 30))
+    end = datetime.combine(first_day + timedelta(days=days), time(0))
+    for number in range(1, leads + 1):
+        lead_id = f"L{number:04d}"
+        known_at = datetime.combine(first_day + timedelta(days=rng.randrange(days)), time(rng.randrange(24), rng.randrange(60)))
+        fits = rng.random() < 0.45
+        demo = rng.random() < 0.35
+        converts = rng.random() < (0.75 if fits and demo else 0.25 if fits or demo else 0.02)
+        customer_at = known_at + timedelta(days=rng.randint(8, 25), hours=rng.randint(0, 8)) if converts else None
+        if customer_at is not None and customer_at >= end:
+            customer_at = None
+        owner = owners[number % len(owners)] if demo else None
+        handed_off_at = known_at + timedelta(minutes=5) if demo else None
+        stage = "customer" if customer_at else ("mql" if demo else "subscriber")
+        wh.add_lead(lead_id, known_at, stage=stage, owner=owner, first_name=f"First{number}", last_name=f"Last{number}",
+                    mql_at=handed_off_at, customer_at=customer_at)
+        wh.add_profile(lead_id, "industry", "software" if fits else "retail", known_at)
+        wh.add_profile(lead_id, "company_size", "51-200" if fits or rng.random() < 0.2 else "1-10", known_at)
+        if rng.random() < 0.5:
+            wh.add_profile(lead_id, "country", "US", known_at)
+        wh.add_form(lead_id, "demo_request" if demo else "newsletter", known_at)
+        for _ in range(rng.randrange(3)):
+            wh.add_session(lead_id, known_at - timedelta(days=rng.randint(1, 5)), "/pricing" if rng.random() < 0.3 else "/")
+        if demo:
+            due = known_at + timedelta(hours=4)
+            touched = due - timedelta(hours=1) if rng.random() < 0.8 and due < end else None
+            status = "met" if touched else ("pending" if due >= end else "open_breach")
+            wh.add_handoff(f"H{number:04d}", lead_id, handed_off_at, owner=owner, due_at=due, status=status,
+                           first_touch_at=touched)
