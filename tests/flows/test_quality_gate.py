@@ -46,8 +46,8 @@ def test_a_critical_failure_stops_the_night_and_readers_keep_the_last_good_day(p
     conn = duckdb.connect(str(settings.warehouse), read_only=True)
     try:
         stages = dict(conn.execute(
-            "select stage, status from ops.run_stages join ops.runs using (run_id, run_date) "
-            "where run_date = ? and runs.status = 'failed'", [BAD_DAY]).fetchall())
+            "select s.stage, s.status from ops.run_stages s join ops.runs r using (run_id, run_date) "
+            "where r.run_date = ? and r.status = 'failed'", [BAD_DAY]).fetchall())
         assert stages == {"extract": "success", "build": "success", "validate": "failed"}
         failed = conn.execute(
             "select count(*) from dq.validation_results where run_date = ? and success = false and severity = 'critical'",
