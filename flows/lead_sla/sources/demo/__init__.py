@@ -1,0 +1,10 @@
+"""Deterministic demo data: a simulated B2B SaaS company's marketing and CRM exports.
+
+``generate(out_dir, leads=..., days=..., seed=..., end_date=...)`` writes the nightly export drop
+of the twelve raw streams (see ``lead_sla.sources.streams``) and returns a ``GenerationSummary``.
+"""
+
+from lead_sla.sources.demo.generate import GenerationSummary, generate
+from lead_sla.sources.demo.writer import MalformedRow
+
+__all__ = ["GenerationSummary", "MalformedRow", "generate"]
