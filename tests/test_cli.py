@@ -65,3 +65,21 @@ def test_status_before_any_run_says_nothing_ran(tmp_path):
     result = runner.invoke(app, ["status"], env=env_for(tmp_path))
     assert result.exit_code == 0
     assert "nothing yet" in result.output and "nothing has run yet" in result.output
+
+
+def test_status_lists_runs_and_the_stage_that_failed(tmp_path):
+    from datetime import date
+    from pathlib import Path
+
+    from lead_sla.ops.runlog import RunLog
+
+    env = env_for(tmp_path)
+    log = RunLog(Path(env["LEAD_SLA_WAREHOUSE_PATH"]), "2026-03-02-run", date(2026, 3, 2), "nightly")
+    log.start()
+    with pytest.raises(RuntimeError):
+        with log.stage("validate"):
+            raise RuntimeError("1 critical data-quality check failed")
+    log.finish("failed", "DataQualityError: 1 critical data-quality check failed")
+    result = runner.invoke(app, ["status"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "2026-03-02-run" in result.output and "failed" in result.output and "validate" in result.output

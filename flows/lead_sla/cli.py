@@ -194,13 +194,15 @@ def status(
         rows = recent_runs(conn, limit)
     finally:
         conn.close()
-    table = Table("run", "flow", "day", "started (UTC)", "finished", "status", "failed stage", "error")
+    table = Table("run", "flow", "day", "started (UTC)", "status", "failed stage")
     for run_id, flow, day, started, finished, state, failed, error in rows:
         style = {"success": "green", "failed": "red"}.get(state, "yellow")
-        table.add_row(run_id, flow, str(day), f"{started:%Y-%m-%d %H:%M:%S}",
-                      f"{finished:%H:%M:%S}" if finished else "", f"[{style}]{state}[/{style}]",
-                      failed or "", (error or "")[:80])
+        table.add_row(run_id, flow, str(day), f"{started:%Y-%m-%d %H:%M}", f"[{style}]{state}[/{style}]", failed or "")
     console.print(table)
+    for run_id, _, day, _, _, state, failed, error in rows:
+        if state in ("failed", "abandoned") and error:
+            console.print(f"[red]{state}[/red] run {run_id} ({day}){' at ' + failed if failed else ''}: {error}")
+            break  # the latest failure is what an operator acts on
 
 
 @app.command()

@@ -2,7 +2,7 @@
 
 - idempotent: running a day twice leaves every mart identical;
 - incremental equals full: nightly runs of D1..Dn in turn give the same marts as one build of Dn
-  from scratch, and as a backfill of D1..Dn;
+  from scratch, as a backfill of D1..Dn, and as nightly runs that missed a night;
 - crash-safe: a run killed during extraction, mid-build or mid-publish is followed by a run that
   succeeds with tables equal to a clean run's, and readers never see a half-written day.
 """
@@ -108,9 +108,15 @@ def test_nightly_runs_in_turn_equal_a_full_build_and_a_backfill(prefect_harness,
     results = backfill(start=DAYS[0], end=DAYS[-1], settings=filled)
     assert [r.status for r in results] == ["success"] * len(DAYS)
 
+    # A missed night: the next nightly run fills the day it missed.
+    missed = settings_for(tmp_path / "missed", landing)
+    nightly(run_date=DAYS[0], settings=missed)
+    nightly(run_date=DAYS[-1], settings=missed)
+
     reference = snapshot(in_turn.warehouse)
     assert_same_tables(reference, snapshot(full.warehouse))
     assert_same_tables(reference, snapshot(filled.warehouse))
+    assert_same_tables(reference, snapshot(missed.warehouse))
 
     # A second backfill over the same range skips the days already built.
     again = backfill(start=DAYS[0], end=DAYS[-1], settings=filled)

@@ -150,8 +150,15 @@ def latest_successful_day(path: Path) -> date | None:
 
 
 def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
-    """The latest runs with their failed stage, newest first (for ``lead-sla status``)."""
-    conn.execute(RUNS_DDL)
+    """The latest runs with their failed stage, newest first (for ``lead-sla status``).
+
+    Works on a read-only connection: a warehouse that has no run log yet has no runs.
+    """
+    exists = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' AND table_name = 'runs'"
+    ).fetchone()
+    if not exists or exists[0] == 0:
+        return []
     return conn.execute(
         """SELECT r.run_id, r.flow, r.run_date, r.started_at, r.finished_at, r.status,
                   (SELECT string_agg(s.stage, ', ') FROM ops.run_stages s

@@ -6,7 +6,8 @@
     amounts in different currencies cannot be added without exchange rates, so deals in other
     currencies are counted in won_deals and, separately, in won_deals_other_currency.
     A day counts only what happened on it and was known by it. Day-partitioned: an incremental
-    build computes only the build day and replaces it. -#}
+    build computes the build day, plus any day after the newest one present (a missed night is
+    filled), and replaces those days (macros/incremental_days.sql). -#}
 
 {{ config(
     materialized='incremental',
@@ -146,10 +147,7 @@ known_events as (
     select *
     from events
     where known_on <= report_date
-        and report_date <= {{ run_date() }}
-    {%- if is_incremental() %}
-        and report_date = {{ run_date() }}
-    {%- endif %}
+        and {{ incremental_days('report_date', 'report_date') }}
 
 ),
 

@@ -1,6 +1,7 @@
 {#- One row per day and segment: the marketing SLA month to date as it stood at the end of that
-    day, from what was known by then. Day-partitioned: an incremental build computes only the
-    build day and replaces it. -#}
+    day, from what was known by then. Day-partitioned: an incremental build computes the
+    build day, plus any day after the newest one present (a missed night is filled), and replaces
+    those days (macros/incremental_days.sql). -#}
 
 {{ config(
     materialized='incremental',
@@ -17,10 +18,8 @@ with report_days as (
         calendar_date as knowledge_date,
         {{ reporting_day_start_utc(dbt.dateadd('day', 1, 'calendar_date')) }} as as_of_at
     from {{ ref('int_marketing_days_classified') }}
-    where calendar_date <= {{ run_date() }}
-    {%- if is_incremental() %}
-        and calendar_date = {{ run_date() }}
-    {%- else %}
+    where {{ incremental_days('calendar_date', 'report_date') }}
+    {%- if not is_incremental() %}
         and calendar_date >= (
             select cast({{ dbt.date_trunc('month', 'min(handoff_date)') }} as date)
             from {{ ref('int_handoffs_profiled') }}

@@ -4,7 +4,8 @@
 
     Day-partitioned incremental: each handoff is evaluated as of the end of every day it is followed
     (from its handoff day for `follow_days` days), using only what happened before the end of that
-    day and was known by it (macros/sales_sla.sql). An incremental run computes only the build day;
+    day and was known by it (macros/sales_sla.sql). An incremental run computes the build day and any day after the newest one present (a missed
+    night is filled; macros/incremental_days.sql);
     building days one by one therefore equals one full build, and rebuilding a day changes nothing. -#}
 
 {{ config(
@@ -39,11 +40,7 @@
         as_of_date,
         {{ local_to_utc(dbt.dateadd('day', 1, 'cast(as_of_date as timestamp)'), reporting_tz) }} as as_of_at
     from days
-    {% if is_incremental() -%}
-    where as_of_date = {{ run_date() }}
-    {%- else -%}
-    where as_of_date <= {{ run_date() }}
-    {%- endif %}
+    where {{ incremental_days('as_of_date', 'activity_date') }}
 {%- endset -%}
 
 with states as (
