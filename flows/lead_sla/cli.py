@@ -112,7 +112,20 @@ def backfill(
     if last < first:
         err.print(f"[red]error:[/red] --end {last} is before --start {first}")
         raise typer.Exit(2)
-    results = _run_pipeline(lambda: backfill_flow(start=first, end=last, force=force, settings=settings))
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from lead_sla.flows.nightly import days_between
+
+    # One backfill flow run per day, so the bar moves as days finish; each run skips a day already
+    # built (unless --force), so an interrupted backfill resumes where it stopped.
+    results = []
+    columns = (TextColumn("[bold]backfill[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err) as progress:
+        bar = progress.add_task(f"{first}..{last}", total=(last - first).days + 1)
+        for day in days_between(first, last):
+            progress.update(bar, description=f"{first}..{last}: {day}")
+            results += _run_pipeline(lambda: backfill_flow(start=day, end=day, force=force, settings=settings))
+            progress.advance(bar)
     built = sum(1 for r in results if r.status == "success")
     console.print(f"Backfill {first}..{last}: {built} built, {len(results) - built} skipped (already built).")
 

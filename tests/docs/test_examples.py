@@ -21,3 +21,12 @@ def test_each_example_answers_on_the_published_copy(published: PublishedDemo, ex
     rows = published.query(example.read_text())
     assert rows, f"{example.name} returned no rows on the published demo"
 
+
+
+def test_the_dbt_docs_are_published_beside_the_data(published: PublishedDemo):
+    assert published.settings.published_dir is not None
+    page = published.settings.published_dir / "dbt_docs" / "index.html"
+    text = page.read_text()
+    # The static site embeds the manifest: every mart and its documented columns are in the page.
+    for mart in ("fct_sales_sla", "fct_sales_sla_daily", "fct_marketing_sla", "dim_leads", "fct_icp_evidence"):
+        assert mart in text

@@ -28,7 +28,7 @@ from lead_sla.quality.report import ValidationReport
 from lead_sla.report import build_report
 from lead_sla.settings import Settings
 from lead_sla.transform.build import build_day
-from lead_sla.transform.dbt import DbtResult
+from lead_sla.transform.dbt import DbtResult, generate_docs
 
 
 @dataclass
@@ -89,6 +89,13 @@ def report_day(settings: Settings, run_date: date) -> str:
     return str(path)
 
 
+@task(task_run_name="docs-{run_date}")
+def publish_docs(settings: Settings, run_date: date) -> str:
+    """Publish the dbt docs site (models, columns, tests) beside the published copy."""
+    assert settings.published_dir is not None
+    return str(generate_docs(settings, run_date, settings.published_dir / "dbt_docs"))
+
+
 def _prefect_run_id() -> str | None:
     try:
         return str(get_run_context().flow_run.id)  # type: ignore[union-attr]
@@ -97,7 +104,9 @@ def _prefect_run_id() -> str | None:
 
 
 @flow(name="day", flow_run_name="day-{run_date}", log_prints=True)
-def run_day(settings: Settings, run_date: date, trigger: str = "nightly", force_publish: bool = False) -> DayResult:
+def run_day(
+    settings: Settings, run_date: date, trigger: str = "nightly", force_publish: bool = False, with_docs: bool = True
+) -> DayResult:
     """One day, stage by stage: extract, build and test, validate, score, publish, report.
 
     A failed stage stops the day: a failed dbt test or a critical data-quality check leaves the
@@ -139,6 +148,9 @@ def run_day(settings: Settings, run_date: date, trigger: str = "nightly", force_
             with log.stage("report"):
                 result.report = report_day(settings, run_date)
                 logger.info("report %s: %s", run_date, result.report)
+            if with_docs:
+                with log.stage("docs"):
+                    logger.info("dbt docs %s: %s", run_date, publish_docs(settings, run_date))
     except BaseException as exc:
         log.finish("failed", f"{type(exc).__name__}: {exc}"[:4000])
         raise
@@ -172,5 +184,6 @@ def backfill(start: date, end: date, force: bool = False, settings: Settings | N
                 results.append(DayResult("", day, "skipped"))
                 continue
             logger.info("[%d/%d] building %s", number, len(days), day)
-            results.append(run_day(settings, day, "backfill"))
+            # dbt docs describe the models, not the day: publish them once, with the last day.
+            results.append(run_day(settings, day, "backfill", with_docs=day == days[-1]))
     return results

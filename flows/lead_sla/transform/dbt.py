@@ -97,11 +97,14 @@ def _vars(run_date: date, settings: Settings) -> str:
 
 
 def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_date: date | None = None) -> DbtResult:
-    """Invoke ``dbt <command>`` on the project with the settings' warehouse; never raises for dbt failures."""
+    """Invoke ``dbt <command>`` on the project with the settings' warehouse; never raises for dbt failures.
+
+    ``command`` may name a sub-command (``"docs generate"``).
+    """
     project = settings.dbt_dir
     target_path = settings.warehouse.parent / "dbt_target"
     cli_args = [
-        command,
+        *command.split(),
         "--project-dir", str(project),
         "--profiles-dir", str(project),
         "--target-path", str(target_path),
@@ -148,3 +151,21 @@ def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), ful
             lines.append(f"- dbt: {result.error}")
         raise DbtBuildError(f"dbt build for {run_date} failed:\n" + "\n".join(lines or ["- (no node result)"]))
     return result
+
+
+def generate_docs(settings: Settings, run_date: date, out_dir: Path) -> Path:
+    """``dbt docs generate --static`` for the built warehouse; copies the single-file site to ``out_dir``.
+
+    The static page embeds the manifest and the catalog (every model, column description and
+    the tables' actual columns), so it opens offline from the published folder.
+    """
+    result = run_dbt(settings, "docs generate", ["--static"], run_date=run_date)
+    if not result.success:
+        raise DbtBuildError(f"dbt docs generate for {run_date} failed: {result.error}")
+    page = settings.warehouse.parent / "dbt_target" / "static_index.html"
+    out_dir.mkdir(parents=True, exist_ok=True)
+    target = out_dir / "index.html"
+    tmp = out_dir / ".index.html.tmp"
+    tmp.write_bytes(page.read_bytes())
+    tmp.replace(target)
+    return target
