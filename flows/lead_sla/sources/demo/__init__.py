@@ -4,7 +4,7 @@
 of the twelve raw streams (see ``lead_sla.sources.streams``) and returns a ``GenerationSummary``.
 """
 
-from lead_sla.sources.demo.generate import GenerationSummary, generate
+from lead_sla.sources.demo.generator import GenerationSummary, generate
 from lead_sla.sources.demo.writer import MalformedRow
 
 __all__ = ["GenerationSummary", "MalformedRow", "generate"]

@@ -10,7 +10,7 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from lead_sla.sources.demo.generate import generate
+from lead_sla.sources.demo.generator import generate
 
 
 def main() -> None:

@@ -1,7 +1,7 @@
 """Web sessions: the anonymous crowd, generated day by day, merged with the leads' own visits.
 
 Anonymous traffic is drawn per day with numpy from a generator seeded by (seed, day), so a day
-never depends on the others and memory holds one day at a time. Leads' sessions (before their
+never depends on the others and memory holds only the few days being rendered. Leads' sessions (before their
 first form, the form visits, and later visits such as the pricing page) are logged compactly by
 the CRM simulation and merged into their day. Visitor and session ids are bijective scrambles
 of serial numbers: unique, stable, and not revealing which visitors became leads.
@@ -13,10 +13,10 @@ import multiprocessing
 import os
 from array import array
 from collections import deque
-from multiprocessing.pool import AsyncResult
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
+from multiprocessing.pool import AsyncResult
 
 import numpy as np
 import orjson
@@ -246,9 +246,12 @@ def write_sessions(
     if workers is None:
         big = anon_total + len(inside) >= PARALLEL_FROM_SESSIONS
         workers = min(2, os.cpu_count() or 1) if big else 1
-    if workers > 1:
-        # Spawned (not forked) workers: the writer runs a thread, which a fork would not carry over.
-        context = multiprocessing.get_context("spawn")
+    if workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        # Forked workers: "spawn" would re-run the caller's main module, which hangs the pool
+        # when a script lacks the __main__ guard. The children only render days; they never
+        # touch the writer, whose I/O thread is drained first so none of ours runs at the fork.
+        writer.drain()
+        context = multiprocessing.get_context("fork")
         with context.Pool(workers, initializer=_init_worker, initargs=(shared,)) as pool:
             # At most two days per worker in flight: rendered days never pile up in memory.
             in_flight: deque = deque()

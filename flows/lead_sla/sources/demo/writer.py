@@ -216,7 +216,7 @@ class ExportWriter:
             self._pending.setdefault(item.stream, []).append(item)
         self._serial = 0
         self._last: dict[str, tuple[int, Any]] = {}
-        self._appender = _Appender()
+        self._appender: _Appender | None = None
 
     # --- export policy ------------------------------------------------------------------------
 
@@ -344,6 +344,8 @@ class ExportWriter:
             else:
                 chunk = rows[done:done + take]
                 payload = b"".join(chunk) if isinstance(chunk[0], bytes) else "".join(chunk).encode()
+            if self._appender is None:
+                self._appender = _Appender()
             self._appender.append(path, payload)
             header = 1 if is_csv else 0
             for i, kind in bad:
@@ -371,7 +373,7 @@ class ExportWriter:
                 buf.append(orjson.dumps(bad, option=orjson.OPT_APPEND_NEWLINE) if isinstance(bad, dict) else bad)
                 self._serial += 1
         self.flush()
-        self._appender.close()
+        self.drain()
         for spec in STREAMS:
             target = self.root / spec.name
             if target.exists():
@@ -382,9 +384,16 @@ class ExportWriter:
         shutil.rmtree(self.staging)
 
 
+    def drain(self) -> None:
+        """Wait until every payload handed over is on disk and stop the I/O thread (the next
+        write starts a new one). Raises the first write error, if any."""
+        appender, self._appender = self._appender, None
+        if appender is not None:
+            appender.close()
+
     def abort(self) -> None:
         """Stop writing and remove the staging folder (after a failure); the old export stays."""
         try:
-            self._appender.close()
+            self.drain()
         finally:
             shutil.rmtree(self.staging, ignore_errors=True)

@@ -82,10 +82,10 @@ def generate(
     writer = ExportWriter(out_dir, first_day, end_date, plan, _rng(seed, "export"))
     try:
         _simulate(writer, leads=leads, seed=seed, first_day=first_day, end_date=end_date)
+        writer.finish()
     except BaseException:
         writer.abort()
         raise
-    writer.finish()
     return GenerationSummary(
         out_dir=out_dir,
         start_date=first_day,
