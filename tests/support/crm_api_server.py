@@ -35,11 +35,11 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.loopback import LoopbackServer
 from lead_sla.sources.streams import (
     ACTIVITY_TYPES,
     DIRECTIONS,
@@ -127,24 +127,11 @@ def _decode_cursor(cursor: str) -> tuple[datetime, str]:
     return instant, key
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False  # a client holding a keep-alive connection must not block stop()
-
-    def __init__(self, app: CrmApiServer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.app = app
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # Clients that time out or hang up are part of the tests; stay quiet about them.
-        logger.debug("CRM test server: error serving %s", client_address, exc_info=True)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # headers and body go out in two writes; Nagle would add ~40 ms each
     timeout = 30  # idle keep-alive connections end eventually even if a client leaks them
-    server: _HttpServer
+    server: Any  # loopback._HttpServer, whose .app is the CrmApiServer
 
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         try:
@@ -156,12 +143,15 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("CRM test server: " + format, *args)
 
 
-class CrmApiServer:
+class CrmApiServer(LoopbackServer):
     """A CRM API on ``127.0.0.1:<ephemeral port>``; use as a context manager.
 
     ``dataset`` maps stream names of the contract to their records; ``token`` is the
     bearer token the server accepts. ``limit`` is clamped to ``max_limit``.
     """
+
+    handler = _Handler
+    thread_name = "crm-api-server"
 
     def __init__(
         self,
@@ -172,6 +162,7 @@ class CrmApiServer:
         max_limit: int = 1000,
         timeout_fault_seconds: float = 5.0,
     ) -> None:
+        super().__init__()
         self._streams: dict[str, Stream] = {name: get_stream(name) for name in dataset}
         self._data: dict[str, list[dict[str, object]]] = {
             name: [dict(record) for record in records] for name, records in dataset.items()
@@ -183,51 +174,7 @@ class CrmApiServer:
         self._lock = threading.Lock()
         self._faults: dict[str, list[_Fault]] = {}
         self._requests: list[RecordedRequest] = []
-        self._stopping = threading.Event()
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle -------------------------------------------------------------------------
-
-    def start(self) -> CrmApiServer:
-        """Bind an ephemeral loopback port and serve in a background thread."""
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._stopping.clear()
-        self._httpd = _HttpServer(self)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, name="crm-api-server", daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving, wake handlers held by a ``timeout`` fault, and free the port."""
-        if self._httpd is None:
-            return
-        self._stopping.set()
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> CrmApiServer:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` of the running server."""
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     # --- test controls -----------------------------------------------------------------------
 

@@ -22,9 +22,10 @@ import json
 import logging
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from tests.support.loopback import LoopbackServer
 
 logger = logging.getLogger(__name__)
 
@@ -43,23 +44,11 @@ class RecordedRequest:
     status: int | None  # None when the connection was dropped
 
 
-class _HttpServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
-    def __init__(self, app: CrmTasksServer) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.app = app
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        logger.debug("CRM tasks test server: error serving %s", client_address, exc_info=True)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True
     timeout = 30
-    server: _HttpServer
+    server: Any  # loopback._HttpServer, whose .app is the CrmTasksServer
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         try:
@@ -74,50 +63,20 @@ class _Handler(BaseHTTPRequestHandler):
         logger.debug("CRM tasks test server: " + format, *args)
 
 
-class CrmTasksServer:
+class CrmTasksServer(LoopbackServer):
     """A CRM task API on ``127.0.0.1:<ephemeral port>``; use as a context manager."""
 
+    handler = _Handler
+    thread_name = "crm-tasks-server"
+
     def __init__(self, token: str) -> None:
+        super().__init__()
         self._token = token
         self._lock = threading.Lock()
         self._faults: list[str] = []
         self._requests: list[RecordedRequest] = []
         self._tasks: dict[str, dict[str, object]] = {}  # idempotency key -> stored task (with its id)
-        self._httpd: _HttpServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> CrmTasksServer:
-        if self._httpd is not None:
-            raise RuntimeError("server already started")
-        self._httpd = _HttpServer(self)
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01},
-                                        name="crm-tasks-server", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._httpd is None:
-            return
-        self._httpd.shutdown()
-        self._httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-        self._httpd = None
-        self._thread = None
-
-    def __enter__(self) -> CrmTasksServer:
-        return self.start()
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.stop()
-
-    @property
-    def base_url(self) -> str:
-        if self._httpd is None:
-            raise RuntimeError("server not started")
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
 
     def inject(self, *faults: str) -> None:
         """Queue faults for the next requests (see the module docstring)."""
