@@ -20,3 +20,16 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
     conn = duckdb.connect(str(path), read_only=read_only)
     conn.execute("SET TimeZone = 'UTC'")
     return conn
+
+
+def schema_rows(path: Path, schema: str) -> int:
+    """Total rows of the base tables in ``schema`` (0 when it has none)."""
+    conn = connect(path)
+    try:
+        tables = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'",
+            [schema],
+        ).fetchall()
+        return sum(int(conn.execute(f'SELECT count(*) FROM "{schema}"."{name}"').fetchone()[0]) for (name,) in tables)
+    finally:
+        conn.close()

@@ -111,3 +111,17 @@ def test_the_day_summary_reports_statuses_reps_and_marketing(tmp_path):
     assert "| met | 2 |" in text and "| late | 1 |" in text and "pending" not in text.split("## Reps")[0]
     assert "| USR-1 | 3 | 2 | 1 | 1 | 0 | 50% |" in text
     assert "| smb | 40 | 3 | 75% | 40 |" in text
+
+
+def test_schema_rows_adds_up_the_base_tables_of_a_schema(tmp_path):
+    from lead_sla.warehouse import schema_rows
+
+    warehouse = tmp_path / "w.duckdb"
+    conn = connect(warehouse)
+    conn.execute("create schema marts")
+    conn.execute("create table marts.a as select range from range(3)")
+    conn.execute("create table marts.b as select range from range(4)")
+    conn.execute("create view marts.v as select * from marts.a")
+    conn.close()
+    assert schema_rows(warehouse, "marts") == 7
+    assert schema_rows(warehouse, "scoring") == 0

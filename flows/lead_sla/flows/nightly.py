@@ -29,6 +29,7 @@ from lead_sla.report import build_report
 from lead_sla.settings import Settings
 from lead_sla.transform.build import build_day
 from lead_sla.transform.dbt import DbtResult, generate_docs
+from lead_sla.warehouse import schema_rows
 
 
 @dataclass
@@ -123,7 +124,8 @@ def run_day(
             counts.rows_out = sum(r.rows_loaded for r in reports)
         with log.stage("build") as counts:
             built = transform(settings, run_date)
-            counts.rows_out = sum(n.rows_affected or 0 for n in built.nodes if n.resource_type == "model")
+            counts.rows_in = schema_rows(settings.warehouse, "raw")
+            counts.rows_out = schema_rows(settings.warehouse, "marts")
             logger.info("dbt build %s: %s", run_date, built.summary())
             create_markdown_artifact(
                 markdown=day_summary_markdown(settings.warehouse, run_date),
