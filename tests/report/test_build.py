@@ -82,6 +82,7 @@ def test_a_priority_list_without_its_keys_is_named(published: PublishedDemo, tmp
     copy = tmp_path / "lead_sla.duckdb"
     shutil.copy(published.database, copy)
     with duckdb.connect(str(copy)) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS scoring CASCADE")  # the published demo has the real lists
         conn.execute("CREATE SCHEMA scoring")
         conn.execute("CREATE TABLE scoring.lead_priority_list (score_date DATE, owner_id VARCHAR, lead_id VARCHAR)")
     with pytest.raises(ReportError, match=r"scoring\.lead_priority_list lacks priority_rank"):
@@ -92,8 +93,10 @@ def test_a_day_with_empty_marts_builds_a_report_that_says_so(published: Publishe
     copy = tmp_path / "lead_sla.duckdb"
     shutil.copy(published.database, copy)
     with duckdb.connect(str(copy)) as conn:
-        for (table,) in conn.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall():
-            conn.execute(f"DELETE FROM marts.{table}")
+        for schema, table in conn.execute(
+            "select table_schema, table_name from information_schema.tables where table_schema in ('marts', 'scoring')"
+        ).fetchall():
+            conn.execute(f"DELETE FROM {schema}.{table}")
     html = build_report(copy, published.run_date, tmp_path / "reports").read_text(encoding="utf-8")
     metrics = read_metrics(html)
     assert value(metrics, "kpi.mqls_delivered") == 0 and value(metrics, "kpi.mql_target") is None
@@ -155,6 +158,7 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
     copy = tmp_path / "lead_sla.duckdb"
     shutil.copy(published.database, copy)
     with duckdb.connect(str(copy)) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS scoring CASCADE")  # replaced by hand-made lists below
         conn.execute("CREATE SCHEMA scoring")
         conn.execute(
             """CREATE TABLE scoring.lead_priority_list AS
@@ -194,3 +198,18 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
     assert value(metrics, "lists.total") == len(expected)
     assert f"Rep {expected[0][0]}" in html, "reps are named when the list carries owner_name"
     assert "Fit score " in html and "No open SLA" in html
+
+
+def test_without_scoring_the_lists_are_each_reps_untouched_open_handoffs(published: PublishedDemo, tmp_path: Path) -> None:
+    copy = tmp_path / "lead_sla.duckdb"
+    shutil.copy(published.database, copy)
+    with duckdb.connect(str(copy)) as conn:
+        conn.execute("DROP SCHEMA IF EXISTS scoring CASCADE")  # a warehouse published before scoring existed
+        expected = conn.execute(
+            """select count(*) from marts.fct_sales_sla s
+               left join marts.dim_leads l on l.contact_id = s.contact_id
+               where s.first_touch_at is null and s.outcome = 'open' and not coalesce(l.is_deleted, false)
+                 and s.rep_sla_status in ('pending', 'open_breach', 'unassigned')"""
+        ).fetchone()[0]
+    metrics = read_metrics(build_report(copy, published.run_date, tmp_path / "reports").read_text(encoding="utf-8"))
+    assert value(metrics, "lists.total") == expected
