@@ -3,7 +3,7 @@
 - idempotent: running a day twice leaves every mart identical;
 - incremental equals full: nightly runs of D1..Dn in turn give the same marts as one build of Dn
   from scratch, as a backfill of D1..Dn, and as nightly runs that missed a night;
-- crash-safe: a run killed during extraction, mid-build or mid-publish is followed by a run that
+- crash-safe: a run killed during extraction, mid-build, mid-scoring or mid-publish is followed by a run that
   succeeds with tables equal to a clean run's, and readers never see a half-written day.
 """
 
@@ -160,7 +160,7 @@ def test_a_killed_run_is_followed_by_a_run_equal_to_a_clean_one(tmp_path, landin
     offsets = _stage_offsets(clean)
     reference = snapshot(clean.warehouse)
 
-    for stage in ("extract", "build", "publish"):
+    for stage in ("extract", "build", "score", "publish"):
         crashed = settings_for(tmp_path / f"crash_{stage}", landing)
         prepared = _run_in_subprocess(crashed, DAYS[0])
         assert prepared.wait(timeout=900) == 0, prepared.stderr.read()

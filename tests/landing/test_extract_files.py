@@ -266,3 +266,25 @@ def test_a_file_rewritten_in_place_is_read_again_and_only_its_new_rows_land(conn
     again = extract_stream_files(conn, landing, mapping(), "contacts")
     assert (again.files_loaded, again.rows_loaded, again.rows_duplicate) == (1, 1, 1)
     assert conn.execute("select contact_id from raw.contacts order by 1").fetchall() == [("c1",), ("c2",)]
+
+
+def test_parquet_exports_land_like_csv_ones(conn, landing):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = landing / "contacts" / "2026-03-02" / "part-00000.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({
+        "contact_id": ["c1", "c2"], "email": ["a@example.com", "not-an-email"],
+        "lifecycle_stage": ["lead", "mql"], "is_deleted": [False, False],
+        "updated_at": ["2026-03-02 09:00:00", "2026-03-02T10:00:00Z"],
+    }), path)
+    parquet_mapping = SourceMapping(
+        name="test", timezones={"crm": "America/New_York"},
+        loads=[StreamLoad(stream="contacts", files="contacts/*/*.parquet")],
+    )
+    report = extract_stream_files(conn, landing, parquet_mapping, "contacts")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    assert conn.execute("select contact_id, is_deleted, updated_at from raw.contacts").fetchall() == [
+        ("c1", "false", "2026-03-02 14:00:00")
+    ]
