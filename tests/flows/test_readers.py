@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 FIRST, SECOND = date(2026, 10, 30), date(2026, 10, 31)
 
 # Another process, as an analyst's would be: open the copy, read, wait, read again on the same
-# connection, then open it afresh.
+# connection, then reconnect.
 READER = textwrap.dedent(
     """
     import sys, duckdb
@@ -32,6 +32,7 @@ READER = textwrap.dedent(
     print("before", snapshot(held), flush=True)
     sys.stdin.readline()
     print("held", snapshot(held), flush=True)
+    held.close()  # DuckDB shares one instance per path within a process: reconnect as a reader app would
     print("fresh", snapshot(duckdb.connect(path, read_only=True)), flush=True)
     """
 )
