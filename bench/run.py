@@ -158,13 +158,15 @@ class Measured:
     seconds: float
     exit_code: int | None
     timed_out: bool
-    peak_rss_bytes: int  # os.wait4: the child's (and its reaped descendants') high-water mark
+    peak_rss_bytes: int  # the child's own high-water mark (VmHWM), read while it runs
     peak_tree_rss_bytes: int  # sampled: largest sum of RSS over the child's whole process tree
     load_average_before: tuple[float, float, float]
     started_at: str  # UTC wall clock, naive ISO (the run log's convention), to place ops.* times in the run
     finished_at: str
     stdout_path: str
     stderr_path: str
+    # (UTC epoch seconds, tree RSS bytes) at every sample: peak memory per stage (not in the JSON)
+    samples: list[tuple[float, int]] = field(default_factory=list, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -223,6 +225,23 @@ def tree_rss_bytes(root: int) -> int:
     return total * os.sysconf("SC_PAGE_SIZE")
 
 
+def high_water_rss_bytes(pid: int) -> int | None:
+    """The process's own RSS high-water mark (``VmHWM``), or None when it cannot be read.
+
+    Not ``wait4``'s ``ru_maxrss``: Linux carries the parent's high-water mark into a (v)forked
+    child across exec, so a small child started from a big process reports the parent's peak.
+    ``VmHWM`` belongs to the child's own address space, which exec created fresh.
+    """
+    try:
+        with open(f"/proc/{pid}/status", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1]) * 1024  # kB
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
 def _stop_group(pid: int, grace: float = 10.0) -> tuple[int, Any]:
     """Stop the process group we started for ``pid`` and reap ``pid``: (wait status, rusage).
 
@@ -275,13 +294,17 @@ def measure(
         started = time.perf_counter()
         proc = subprocess.Popen(list(command), stdout=out, stderr=err, stdin=subprocess.DEVNULL,
                                 env=dict(env) if env is not None else None, cwd=cwd, start_new_session=True)
-        peak_tree, timed_out, status, usage = 0, False, 0, None
+        peak_tree, peak_own, timed_out, status, usage = 0, 0, False, 0, None
+        samples: list[tuple[float, int]] = []
         try:
             while True:
                 pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
                 if pid:
                     break
-                peak_tree = max(peak_tree, tree_rss_bytes(proc.pid))
+                peak_own = max(peak_own, high_water_rss_bytes(proc.pid) or 0)
+                rss = tree_rss_bytes(proc.pid)
+                samples.append((time.time(), rss))
+                peak_tree = max(peak_tree, rss)
                 if on_tick is not None:
                     on_tick()
                 if timeout is not None and time.perf_counter() - started > timeout:
@@ -305,13 +328,14 @@ def measure(
         seconds=seconds,
         exit_code=None if timed_out else proc.returncode,
         timed_out=timed_out,
-        peak_rss_bytes=(usage.ru_maxrss if usage else 0) * 1024,  # Linux reports KiB
+        peak_rss_bytes=peak_own,
         peak_tree_rss_bytes=peak_tree,
         load_average_before=load,
         started_at=wall_start.isoformat(),
         finished_at=wall_end.isoformat(),
         stdout_path=str(out_path),
         stderr_path=str(err_path),
+        samples=samples,
     )
 
 
@@ -535,7 +559,9 @@ def render_markdown(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
         add(f"{title}: peak memory", cells(fmt_bytes, step, "peak_bytes"))
         add(f"{title}: before the run log opens (start-up, Prefect server)", cells(fmt_seconds, step, "before_run_seconds"))
         for stage in _stage_names(records, step):
-            add(f"{title}: stage `{stage}`", cells(fmt_seconds, step, "stage_seconds", stage))
+            add(f"{title}: stage `{stage}` (time · peak memory)",
+                [fmt_seconds(_get(r, step, "stage_seconds", stage))
+                 + (f" · {fmt_bytes(peak)}" if (peak := _get(r, step, "stage_peak_bytes", stage)) else "") for r in records])
         add(f"{title}: after the run log closes", cells(fmt_seconds, step, "after_run_seconds"))
         add(f"{title}: extraction rate (rows/s)", cells(fmt_count, step, "extract_rows_per_second"))
         add(f"{title}: build stage minus dbt elapsed (agreement, dbt parse, run-log counts)", cells(fmt_seconds, step, "build_outside_dbt_seconds"))
@@ -611,7 +637,8 @@ def read_run_log(warehouse: Path, run_date: date) -> dict[str, Any]:
         "run_id": run[0], "status": run[3], "error": run[4], "seconds": span(run[1], run[2]),
         "started_at": run[1].isoformat() if run[1] else None, "finished_at": run[2].isoformat() if run[2] else None,
         "stages": [
-            {"stage": s[0], "seconds": span(s[1], s[2]), "status": s[3], "rows_in": s[4], "rows_out": s[5], "error": s[6]}
+            {"stage": s[0], "seconds": span(s[1], s[2]), "status": s[3], "rows_in": s[4], "rows_out": s[5], "error": s[6],
+             "started_at": s[1].isoformat() if s[1] else None, "finished_at": s[2].isoformat() if s[2] else None}
             for s in stages
         ],
     }
@@ -834,12 +861,29 @@ def prepare_scale_folder(work_dir: Path, leads: int) -> Path:
 
 def _measured_dict(measured: Measured) -> dict[str, Any]:
     data = asdict(measured)
+    data.pop("samples")
     data["ok"] = measured.ok
     data["peak_bytes"] = measured.peak_bytes
     return data
 
 
-def _add_run_log(step: dict[str, Any], warehouse: Path, run_date: date) -> None:
+def stage_peaks(samples: Sequence[tuple[float, int]], stages: Sequence[Mapping[str, Any]]) -> dict[str, int | None]:
+    """Largest sampled tree RSS within each stage's [started_at, finished_at] (naive UTC ISO times)."""
+    def epoch(text: str) -> float:
+        return datetime.fromisoformat(text).replace(tzinfo=timezone.utc).timestamp()
+
+    peaks: dict[str, int | None] = {}
+    for stage in stages:
+        if not stage.get("started_at") or not stage.get("finished_at"):
+            peaks[stage["stage"]] = None
+            continue
+        start, end = epoch(stage["started_at"]), epoch(stage["finished_at"])
+        inside = [rss for at, rss in samples if start <= at <= end]
+        peaks[stage["stage"]] = max(inside) if inside else None
+    return peaks
+
+
+def _add_run_log(step: dict[str, Any], warehouse: Path, run_date: date, samples: Sequence[tuple[float, int]] = ()) -> None:
     try:
         log = read_run_log(warehouse, run_date)
     except Exception:  # noqa: BLE001 - a run that died early may have left no (readable) run log
@@ -854,6 +898,7 @@ def _add_run_log(step: dict[str, Any], warehouse: Path, run_date: date) -> None:
                                      - datetime.fromisoformat(log["finished_at"])).total_seconds()
     step["stages"] = log.get("stages", [])
     step["stage_seconds"] = {s["stage"]: s["seconds"] for s in step["stages"]}
+    step["stage_peak_bytes"] = stage_peaks(samples, step["stages"])
     known = [s["seconds"] for s in step["stages"] if s["seconds"] is not None]
     step["outside_stages_seconds"] = step["seconds"] - sum(known) if known else None
     extract = next((s for s in step["stages"] if s["stage"] == "extract"), None)
@@ -916,7 +961,7 @@ def bench_scale(config: BenchConfig, leads: int, meta: Mapping[str, Any]) -> dic
         measured = measure("full_build", [*config.lead_sla, "run", "--date", full_day.isoformat()],
                            log_dir=logs, env=env, cwd=folder, timeout=timeout, on_tick=results)
         record["full_build"] = _measured_dict(measured)
-        _add_run_log(record["full_build"], warehouse, full_day)  # also what a failed run got through
+        _add_run_log(record["full_build"], warehouse, full_day, measured.samples)  # also what a failed run got through
         require_pipeline_ok(measured, "the full build", warehouse, full_day, timeout)
         record["full_build"]["dbt"] = read_dbt_build(results, warehouse)
         _add_outside_dbt(record["full_build"])
@@ -937,7 +982,7 @@ def bench_scale(config: BenchConfig, leads: int, meta: Mapping[str, Any]) -> dic
         measured = measure("incremental", [*config.lead_sla, "run", "--date", last_day.isoformat()],
                            log_dir=logs, env=env, cwd=folder, timeout=timeout, on_tick=results)
         record["incremental"] = _measured_dict(measured)
-        _add_run_log(record["incremental"], warehouse, last_day)
+        _add_run_log(record["incremental"], warehouse, last_day, measured.samples)
         require_pipeline_ok(measured, "the incremental day", warehouse, last_day, timeout)
         record["incremental"]["dbt"] = read_dbt_build(results, warehouse)
         _add_outside_dbt(record["incremental"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import sys
 import textwrap
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,7 @@ def test_render_markdown_has_one_column_per_scale_and_the_verdicts():
     assert "| measurement | 10,000 leads | 1,000,000 leads |" in text
     assert "| **full build: end to end** | 50.0 s (failed) | 400 s (6.7 min) |" in text
     assert "| peak memory < 8 GB (generate, full, incremental) | n/a | **pass** (2.00 GB vs 8.00 GB) |" in text
-    assert "| full build: stage `build` | – | 150 s (2.5 min) |" in text
+    assert "| full build: stage `build` (time · peak memory) | – | 150 s (2.5 min) |" in text
     assert "| full build dbt stage ÷ floor | – | 1.50× |" in text
     assert "| full build, dbt stage ≤ 1.5 × floor + 15 s | n/a | **pass** (150 s (2.5 min) vs 165 s (2.8 min)) |" in text
     assert "| incremental day ≤ 10% of the full build | n/a | **pass** (7.5% vs 10.0%) |" in text
@@ -236,6 +237,21 @@ def test_measure_captures_the_peak_rss_of_a_child(tmp_path, mib):
     assert measured.ok
     assert mib * MiB <= measured.peak_rss_bytes <= (mib + 120) * MiB  # plus the interpreter itself
     assert 0.9 * mib * MiB <= measured.peak_tree_rss_bytes <= (mib + 120) * MiB
+
+
+def test_measure_does_not_charge_the_parents_memory_to_a_small_child(tmp_path):
+    # Linux carries the parent's RSS high-water mark into a (v)forked child's ru_maxrss across
+    # exec, so a small child measured from a big process (a long pytest run) looked big.
+    ballast = b"x" * (600 * MiB)  # this process's high-water mark is now at least 600 MiB
+    del ballast
+    code = """
+        import time
+        block = b"x" * (50 * 1024 * 1024)
+        time.sleep(0.6)
+    """
+    measured = bench.measure("small", _python(code), log_dir=tmp_path)
+    assert measured.ok
+    assert 50 * MiB <= measured.peak_bytes <= 170 * MiB
 
 
 def test_measure_sees_memory_of_a_grandchild(tmp_path):
@@ -330,3 +346,19 @@ def test_measure_catches_a_file_the_child_overwrites(tmp_path):
     assert measured.ok
     assert bench.pick_invocation(snapshots.load(), "build") == {"args": {"which": "build"}}
     assert [v["args"]["which"] for v in snapshots.load()] == ["build", "generate"]
+
+
+@pytest.mark.parametrize(
+    ("samples", "expected"),
+    [
+        pytest.param([(0.0, 5), (10.0, 7), (20.0, 9), (30.0, 4)], {"extract": 7, "build": 9}, id="each-stage-its-own-max"),
+        pytest.param([(10.0, 7)], {"extract": 7, "build": None}, id="no-sample-in-a-stage"),
+    ],
+)
+def test_stage_peaks(samples, expected):
+    def at(seconds):  # naive UTC ISO, the run log's convention
+        return datetime.fromtimestamp(seconds, timezone.utc).replace(tzinfo=None).isoformat()
+
+    stages = [{"stage": "extract", "started_at": at(5), "finished_at": at(15)},
+              {"stage": "build", "started_at": at(15.5), "finished_at": at(25)}]
+    assert bench.stage_peaks(samples, stages) == expected
