@@ -44,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MEMORY_LIMIT = "6GB"  # the pipeline's default LEAD_SLA_DUCKDB_MEMORY_LIMIT; the floor gets the same
 FLOOR_WORKER = "_floor-worker"  # hidden first argument: run the floor plan in this (child) process
 
 # The targets of the issue, at TARGET_LEADS leads (30 M web sessions over 365 days).
@@ -537,7 +538,8 @@ def render_markdown(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
         f"{machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), "
         f"{fmt_bytes(machine.get('memory_bytes'))} RAM; DuckDB {machine.get('duckdb', '?')}, "
         f"dbt-core {machine.get('dbt_core', '?')}, dbt-duckdb {machine.get('dbt_duckdb', '?')}, "
-        f"Prefect {machine.get('prefect', '?')}. {meta.get('days', '?')} days of history plus 1 incremental day. "
+        f"Prefect {machine.get('prefect', '?')}. {meta.get('days', '?')} days of history plus 1 incremental day; "
+        f"DuckDB memory limit {meta.get('memory_limit', 'default (80% of RAM)')} for the pipeline and the floor. "
         "The machine is shared: compare ratios within a run; the load average before each command is in the JSON."
     )
     lines += ["", _row("measurement", heads), "|" + "---|" + "---:|" * len(records)]
@@ -761,6 +763,8 @@ def run_floor_plan(plan_path: Path, db_path: Path, out_path: Path) -> None:
 
     plan = [FloorStatement(**s) for s in json.loads(plan_path.read_text())]
     conn = duckdb.connect(str(db_path))
+    # The pipeline's memory limit, so that the floor and dbt work within the same budget.
+    conn.execute(f"SET memory_limit = '{os.environ.get('LEAD_SLA_DUCKDB_MEMORY_LIMIT', DEFAULT_MEMORY_LIMIT)}'")
     timings = []
     try:
         for schema in sorted({s.schema for s in plan}):
@@ -808,6 +812,7 @@ class BenchConfig:
     made_work_dir: bool = False
     lead_sla: list[str] = field(default_factory=list)
     dbt: list[str] = field(default_factory=list)
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
 
 
 def parse_scales(text: str) -> list[int]:
@@ -831,7 +836,7 @@ def parse_scales(text: str) -> list[int]:
     return scales
 
 
-def scale_env(folder: Path, project_root: Path = REPO_ROOT) -> dict[str, str]:
+def scale_env(folder: Path, project_root: Path = REPO_ROOT, memory_limit: str = DEFAULT_MEMORY_LIMIT) -> dict[str, str]:
     """The environment of a measured command: ``LEAD_SLA_*`` only from us, into ``folder``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAD_SLA_")}
     env.update({
@@ -841,6 +846,7 @@ def scale_env(folder: Path, project_root: Path = REPO_ROOT) -> dict[str, str]:
         "LEAD_SLA_PUBLISHED_DIR": str(folder / "warehouse" / "published"),
         "LEAD_SLA_SOURCE_MAPPING": str(project_root / "config" / "sources" / "demo.yml"),
         "LEAD_SLA_REPORTING_TIMEZONE": REPORTING_TIMEZONE,
+        "LEAD_SLA_DUCKDB_MEMORY_LIMIT": memory_limit,  # the floor worker reads it too
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         "PYTHONUNBUFFERED": "1",
     })
@@ -937,7 +943,7 @@ def bench_scale(config: BenchConfig, leads: int, meta: Mapping[str, Any]) -> dic
     record["work_folder"] = str(folder)
     logs = folder / "logs"
     logs.mkdir()
-    env = scale_env(folder, config.project_root)
+    env = scale_env(folder, config.project_root, config.memory_limit)
     warehouse = Path(env["LEAD_SLA_WAREHOUSE_PATH"])
     landing = Path(env["LEAD_SLA_LANDING_DIR"])
     timeout = config.timeout
@@ -1165,6 +1171,8 @@ def parse_args(argv: Sequence[str]) -> BenchConfig:
                         help="checkout whose dbt_project/ and config/ the runs use (default: this one); "
                              "the Python package is the one installed in this interpreter")
     parser.add_argument("--timeout", type=float, default=180.0, help="minutes each measured command may take (default: 180)")
+    parser.add_argument("--memory-limit", default=DEFAULT_MEMORY_LIMIT,
+                        help="DuckDB memory limit of the pipeline and of the floor (LEAD_SLA_DUCKDB_MEMORY_LIMIT; default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         scales = parse_scales(args.scales)
@@ -1177,7 +1185,8 @@ def parse_args(argv: Sequence[str]) -> BenchConfig:
     return BenchConfig(scales=scales, days=args.days, end_date=end_date, seed=args.seed, out=args.out.resolve(),
                        work_dir=work_dir.resolve(), keep=args.keep, timeout=args.timeout * 60,
                        made_work_dir=args.work_dir is None, project_root=args.project_root.resolve(),
-                       lead_sla=_tool("lead-sla", "lead_sla.cli"), dbt=_tool("dbt", "dbt.cli.main"))
+                       lead_sla=_tool("lead-sla", "lead_sla.cli"), dbt=_tool("dbt", "dbt.cli.main"),
+                       memory_limit=args.memory_limit)
 
 
 def write_results(config: BenchConfig, stamp: str, meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
@@ -1200,7 +1209,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     meta = {"started_at": started.isoformat(timespec="seconds"), "days": config.days,
             "end_date": config.end_date.isoformat(), "scales": config.scales, "seed": config.seed,
-            "timeout_seconds": config.timeout, "machine": machine_info(), "commit": commit_info(config.project_root),
+            "timeout_seconds": config.timeout, "memory_limit": config.memory_limit, "machine": machine_info(), "commit": commit_info(config.project_root),
             "targets": {"leads": TARGET_LEADS, "full_build_floor_factor": FULL_BUILD_FLOOR_FACTOR,
                         "full_build_floor_slack_seconds": FULL_BUILD_FLOOR_SLACK_SECONDS,
                         "incremental_max_seconds": INCREMENTAL_MAX_SECONDS,

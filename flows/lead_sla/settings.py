@@ -7,13 +7,15 @@ variables (and a ``.env`` file in the project root, if present) when it is calle
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ROOT_MARKERS = ("pyproject.toml", "dbt_project")
+_MEMORY_LIMIT = re.compile(r"\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB|%)", re.IGNORECASE)
 
 
 def find_project_root(start: Path | None = None) -> Path:
@@ -59,7 +61,20 @@ class Settings(BaseSettings):
     http_page_size: int = 500
 
     dbt_threads: int = 2
+    # DuckDB's buffer memory for the pipeline's heavy stages (dbt, validation, scoring, extraction,
+    # publishing); beyond it DuckDB spills to disk. "80%" is DuckDB's own default.
+    duckdb_memory_limit: str = "6GB"
+    # dbt unit tests check the models' logic, which only changes with the code: `make test` runs
+    # them (tests/transform/test_dbt_unit_tests.py); the nightly build skips them unless this is set.
+    dbt_unit_tests_nightly: bool = False
     lock_wait_seconds: float = 0.0
+
+    @field_validator("duckdb_memory_limit")
+    @classmethod
+    def _memory_limit(cls, value: str) -> str:
+        if not _MEMORY_LIMIT.fullmatch(value.strip()):
+            raise ValueError(f"must be a size such as '6GB' or '512MiB', or a share of RAM such as '80%', got {value!r}")
+        return value.strip()
 
     @model_validator(mode="after")
     def _resolve_paths(self) -> "Settings":

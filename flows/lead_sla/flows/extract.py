@@ -13,7 +13,7 @@ from lead_sla.settings import Settings
 from lead_sla.sources.http_api import CrmApiClient
 from lead_sla.sources.mapping import load_mapping
 from lead_sla.sources.streams import STREAMS, get_stream
-from lead_sla.warehouse import connect
+from lead_sla.warehouse import open_warehouse
 
 
 class ExtractionFailed(RuntimeError):
@@ -34,7 +34,7 @@ def _retry_io_only(task_, task_run, state) -> bool:  # noqa: ANN001 - Prefect's 
 @task(retries=2, retry_delay_seconds=[5, 30], retry_condition_fn=_retry_io_only, task_run_name="extract-{stream}")
 def extract_stream(settings: Settings, stream: str, up_to: date | None) -> StreamReport:
     """Land the new data of one stream; files or, for CRM streams when configured, the API."""
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         ensure_raw_schema(conn)
         if settings.crm_api_url and get_stream(stream).system == "crm":

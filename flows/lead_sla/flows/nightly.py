@@ -78,7 +78,8 @@ def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> Val
 def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) -> PublishResult:
     """Swap in the published copy for ``run_date`` (skipped when a newer day is already published)."""
     assert settings.published_dir is not None
-    return publish(settings.warehouse, settings.published_dir, run_id=run_id, run_date=run_date, force=force)
+    return publish(settings.warehouse, settings.published_dir, run_id=run_id, run_date=run_date, force=force,
+                   memory_limit=settings.duckdb_memory_limit)
 
 
 @task(task_run_name="report-{run_date}")

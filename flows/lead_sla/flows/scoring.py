@@ -29,7 +29,7 @@ from lead_sla.scoring.exports import ExportResult, export_day, read_tasks
 from lead_sla.scoring.push import PushReport, describe_report, push_day_tasks
 from lead_sla.scoring.settings import ScoringSettings, scoring_settings
 from lead_sla.settings import Settings
-from lead_sla.warehouse import connect
+from lead_sla.warehouse import open_warehouse
 
 
 @dataclass
@@ -51,7 +51,7 @@ class ScoreResult:
 @task(task_run_name="score-train-{run_date}")
 def train(settings: ScoringSettings, run_date: date) -> ModelChoice:
     """Train and register the day's model, or decline below the minimum. Side effect: a registry row."""
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         return train_for_day(conn, run_date, settings.reporting_timezone, settings.model_policy)
     finally:
@@ -61,7 +61,7 @@ def train(settings: ScoringSettings, run_date: date) -> ModelChoice:
 @task(task_run_name="score-leads-{run_date}")
 def score_leads(settings: ScoringSettings, run_date: date, choice: ModelChoice) -> ScoredDay:
     """Score the open leads and rank the lists. Side effect: the day's rows, in one transaction."""
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         return score_day(conn, run_date, settings.reporting_timezone, model_version=choice.model_version,
                          model_status=choice.message)
@@ -72,7 +72,7 @@ def score_leads(settings: ScoringSettings, run_date: date, choice: ModelChoice) 
 @task(task_run_name="score-export-{run_date}")
 def export(settings: ScoringSettings, run_date: date) -> ExportResult:
     """Write the CSVs and CRM task payloads. Side effect: the day's export folder."""
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         return export_day(conn, run_date, settings.exports_root, tasks_per_owner=settings.scoring_tasks_per_owner)
     finally:
@@ -82,7 +82,7 @@ def export(settings: ScoringSettings, run_date: date) -> ExportResult:
 @task(task_run_name="score-push-{run_date}")
 def push(settings: ScoringSettings, run_date: date, tasks_file: Path) -> PushReport:
     """Send the exported tasks to the CRM (the client retries transient failures). Side effect: CRM tasks."""
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         return push_day_tasks(conn, read_tasks(tasks_file), settings)
     finally:

@@ -86,6 +86,7 @@ def publish(
     run_date: date,
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
     force: bool = False,
+    memory_limit: str | None = None,
 ) -> PublishResult:
     """Publish the warehouse's ``schemas`` for ``run_date`` (see the module docstring)."""
     published_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +108,7 @@ def publish(
     version_dir.mkdir(parents=True)
 
     counts: dict[str, int] = {}
-    conn = connect(warehouse)
+    conn = connect(warehouse, memory_limit=memory_limit)
     try:
         conn.execute(f"ATTACH '{tmp_db}' AS pub")
         for schema, table in _tables(conn, schemas):

@@ -8,7 +8,7 @@ from typing import Literal
 from lead_sla.quality.report import ValidationReport
 from lead_sla.quality.validate import run_validation
 from lead_sla.settings import Settings
-from lead_sla.warehouse import connect
+from lead_sla.warehouse import open_warehouse
 
 
 def validate_stage(
@@ -18,7 +18,7 @@ def validate_stage(
 
     Results and Data Docs are written before raising, so a stopped night still says what failed.
     """
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         report = run_validation(
             conn,

@@ -8,7 +8,7 @@ from lead_sla.agreement import load_agreement, write_agreement_tables
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.settings import Settings
 from lead_sla.transform.dbt import DbtResult, build
-from lead_sla.warehouse import connect
+from lead_sla.warehouse import open_warehouse
 
 # Public holidays are written for these years around the build day: history the calendar
 # covers, plus the year after, where SLA due times of late-December handoffs can fall.
@@ -20,7 +20,7 @@ def write_agreement(settings: Settings, run_date: date) -> None:
     """Validate ``config/`` and (re)write the agreement tables the dbt project reads."""
     agreement = load_agreement(settings.config)
     years = range(run_date.year - HOLIDAY_YEARS_BACK, run_date.year + HOLIDAY_YEARS_AHEAD + 1)
-    conn = connect(settings.warehouse)
+    conn = open_warehouse(settings)
     try:
         ensure_raw_schema(conn)
         write_agreement_tables(conn, agreement, years)

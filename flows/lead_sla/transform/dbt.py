@@ -62,6 +62,7 @@ def _dbt_environment(settings: Settings) -> Iterator[None]:
     values = {
         "LEAD_SLA_WAREHOUSE_PATH": str(settings.warehouse),
         "LEAD_SLA_DBT_THREADS": str(settings.dbt_threads),
+        "LEAD_SLA_DUCKDB_MEMORY_LIMIT": settings.duckdb_memory_limit,
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     previous = {key: os.environ.get(key) for key in values}
@@ -140,6 +141,8 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
 def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False) -> DbtResult:
     """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node."""
     args: list[str] = []
+    if not settings.dbt_unit_tests_nightly:
+        args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", *select]
     if full_refresh:
