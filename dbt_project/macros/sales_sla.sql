@@ -557,7 +557,7 @@ sla_flags as (
                 then sla_rep_due.outcome_at
             else sla_reached.reached_at
         end as reached_at,
-        (
+        coalesce(
             (
                 sla_rep_due.outcome = 'disqualified'
                 and sla_rep_due.outcome_lead_status in ('spam', 'duplicate')
@@ -566,11 +566,15 @@ sla_flags as (
             or (
                 sla_do_not_contact.do_not_contact_from is not null
                 and (sla_rep_due.sla_due_at is null or sla_do_not_contact.do_not_contact_from <= sla_rep_due.sla_due_at)
-            )
+            ),
+            false
         ) as is_excluded,
-        (
+        -- coalesce: while an unassigned handoff's routing window is still open, the comparison
+        -- with the missing assignment is null; that is "no breach (yet)", never unknown
+        coalesce(
             (sla_rep_due.owner_assigned_at is null and sla_rep_due.routing_due_at < sla_rep_due.as_of_at)
-            or sla_rep_due.owner_assigned_at > sla_rep_due.routing_due_at
+            or sla_rep_due.owner_assigned_at > sla_rep_due.routing_due_at,
+            false
         ) as is_routing_breach
     from sla_rep_due
     left join sla_windows
