@@ -13,8 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from lead_sla.landing.extract import extract_stream_files
-from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.scoring.backtest import run_backtest
 from lead_sla.scoring.cli import print_report
 from lead_sla.scoring.daily import FALLBACK, score_day, train_for_day
@@ -22,11 +20,11 @@ from lead_sla.scoring.exports import export_day
 from lead_sla.scoring.settings import ModelPolicy
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate
-from lead_sla.sources.mapping import load_mapping
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import run_dbt
 from lead_sla.warehouse import connect
 from tests.conftest import PROJECT_ROOT
+from tests.support.landing import land_exports
 
 pytestmark = pytest.mark.slow
 
@@ -42,14 +40,7 @@ def test_demo_day_falls_back_and_the_learned_model_beats_fit_in_the_backtest(tmp
     settings = Settings(project_root=PROJECT_ROOT, warehouse_path=tmp_path / "wh" / "lead_sla.duckdb",
                         landing_dir=tmp_path / "landing", published_dir=tmp_path / "wh" / "published")
     generate(settings.landing, leads=3000, days=120, seed=42, end_date=DEMO_END)
-    conn = connect(settings.warehouse)
-    try:
-        ensure_raw_schema(conn)
-        mapping = load_mapping(settings.mapping)
-        for stream in mapping.streams:
-            extract_stream_files(conn, settings.landing, mapping, stream, up_to=DEMO_END)
-    finally:
-        conn.close()
+    land_exports(settings, DEMO_END)
     write_agreement(settings, DEMO_END)
     # only the models scoring reads and their parents, with the tests among them (cautious selection
     # leaves out tests that also read other models, which this build does not create)

@@ -14,14 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from lead_sla.landing.extract import extract_stream_files
-from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate
-from lead_sla.sources.mapping import load_mapping
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import build
-from lead_sla.warehouse import open_warehouse
+from tests.support.landing import land_exports
 
 DAY = date(2026, 10, 30)
 NEXT = DAY + timedelta(days=1)
@@ -44,17 +41,6 @@ def _append(path: Path, header: list[str], row: dict[str, str]) -> None:
         if not exists:
             writer.writeheader()
         writer.writerow(row)
-
-
-def _extract(settings: Settings, up_to: date) -> None:
-    conn = open_warehouse(settings)
-    try:
-        ensure_raw_schema(conn)
-        mapping = load_mapping(settings.mapping)
-        for stream in mapping.streams:
-            extract_stream_files(conn, settings.landing, mapping, stream, up_to=up_to)
-    finally:
-        conn.close()
 
 
 def _statuses(result) -> dict[str, str]:  # noqa: ANN001 - a DbtResult
@@ -89,14 +75,14 @@ def late(settings: Settings) -> Settings:
 
 
 def test_late_references_warn_and_resolve_the_next_night(late: Settings):
-    _extract(late, DAY)
+    land_exports(late, DAY)
     write_agreement(late, DAY)
     night = build(late, DAY, select=MODELS)  # raises DbtBuildError when a test fails
     statuses = _statuses(night)
     assert statuses[COMPANY_TEST] == "warn"
     assert statuses[CONTACT_TEST] == "warn"
 
-    _extract(late, NEXT)
+    land_exports(late, NEXT)
     write_agreement(late, NEXT)
     statuses = _statuses(build(late, NEXT, select=MODELS))
     assert statuses[COMPANY_TEST] == "pass"
