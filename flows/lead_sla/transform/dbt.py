@@ -139,7 +139,10 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
 
 
 def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False) -> DbtResult:
-    """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node."""
+    """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node.
+
+    Unit tests are left out unless ``settings.dbt_unit_tests_nightly`` (``make test`` runs them).
+    """
     args: list[str] = []
     if not settings.dbt_unit_tests_nightly:
         args += ["--exclude-resource-type", "unit_test"]
