@@ -31,3 +31,11 @@
         ) as d{{ position }}{% if not loop.last %} cross join{% endif %}
         {%- endfor %}
 {%- endmacro %}
+
+{#- day_spine: a one-column relation `calendar_date` of every day from `first_day` to `last_day`
+    (SQL date expressions, both included), at most 100,000 days. -#}
+{% macro day_spine(first_day, last_day) -%}
+    select cast({{ dbt.dateadd('day', 'integers.n', first_day) }} as date) as calendar_date
+    from ({{ integers_below(5) }}) as integers
+    where integers.n <= {{ dbt.datediff(first_day, last_day, 'day') }}
+{%- endmacro %}

@@ -12,9 +12,11 @@
     nullif(trim({{ column }}), '')
 {%- endmacro %}
 
-{#- known_on: the day a version became known, the export day folder or else the day of its cursor. -#}
+{#- known_on: the day a version became known: the export day folder, or else the day of its cursor
+    in the reporting zone (one zone for every day comparison: a record from the local evening is
+    known on its local day, not on the next UTC day). -#}
 {% macro known_on(cursor_expression) -%}
-    coalesce(_export_date, cast({{ cursor_expression }} as date))
+    coalesce(_export_date, {{ reporting_date(cursor_expression) }})
 {%- endmacro %}
 
 {#- known_as_of_build: the version happened before the end of the build day and was known by then. -#}

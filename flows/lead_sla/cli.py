@@ -87,13 +87,21 @@ def run(
     date_: Annotated[Optional[str], typer.Option("--date", help="Day to build (YYYY-MM-DD) (default: yesterday in the reporting zone).")] = None,
     force_publish: Annotated[bool, typer.Option(help="Publish even when a newer day is already published.")] = False,
 ) -> None:
-    """Run the nightly job for one day: extract, build and test, publish. Replaying a day is the same command."""
+    """Run the nightly job for one day: extract, build and test, validate, score, publish, report.
+
+    A day the warehouse already holds is replayed: the warehouse is rebuilt as of its latest day,
+    restating that day with everything known.
+    """
     from lead_sla.flows.nightly import nightly
 
     settings = _settings()
     day = _parse_day(date_, "--date") if date_ else None
     result = _run_pipeline(lambda: nightly(run_date=day, force_publish=force_publish, settings=settings))
-    console.print(f"Built {result.run_date} (run {result.run_id}); published: {'yes' if result.published else 'no'}")
+    if result.as_of_date and result.as_of_date != result.run_date:
+        console.print(f"Replayed {result.run_date} inside a rebuild as of {result.as_of_date} (run {result.run_id}); "
+                      f"published: {'yes' if result.published else 'no'}")
+    else:
+        console.print(f"Built {result.run_date} (run {result.run_id}); published: {'yes' if result.published else 'no'}")
     if result.report:
         console.print(f"Report: {result.report}")
 
@@ -102,9 +110,11 @@ def run(
 def backfill(
     start: Annotated[str, typer.Option(help="First day to build (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option(help="Last day to build (YYYY-MM-DD), included.")],
-    force: Annotated[bool, typer.Option(help="Rebuild days whose last run already succeeded.")] = False,
+    force: Annotated[bool, typer.Option(help="Also replay the days the warehouse already holds.")] = False,
 ) -> None:
-    """Build a range of past days in order; resumes where an interrupted backfill stopped."""
+    """Build a range of days in order, under one hold of the run lock; resumes where an interrupted
+    backfill stopped. Days the warehouse already holds are part of it: --force replays them (one
+    rebuild as of the warehouse's day)."""
     from lead_sla.flows.nightly import backfill as backfill_flow
 
     settings = _settings()
@@ -112,22 +122,11 @@ def backfill(
     if last < first:
         err.print(f"[red]error:[/red] --end {last} is before --start {first}")
         raise typer.Exit(2)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-    from lead_sla.flows.nightly import days_between
-
-    # One backfill flow run per day, so the bar moves as days finish; each run skips a day already
-    # built (unless --force), so an interrupted backfill resumes where it stopped.
-    results = []
-    columns = (TextColumn("[bold]backfill[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err) as progress:
-        bar = progress.add_task(f"{first}..{last}", total=(last - first).days + 1)
-        for day in days_between(first, last):
-            progress.update(bar, description=f"{first}..{last}: {day}")
-            results += _run_pipeline(lambda: backfill_flow(start=day, end=day, force=force, settings=settings))
-            progress.advance(bar)
-    built = sum(1 for r in results if r.status == "success")
-    console.print(f"Backfill {first}..{last}: {built} built, {len(results) - built} skipped (already built).")
+    results = _run_pipeline(lambda: backfill_flow(start=first, end=last, force=force, settings=settings))
+    built = [r for r in results if r.status == "success"]
+    skipped = [r for r in results if r.status == "skipped"]
+    console.print(f"Backfill {first}..{last}: {len(built)} run(s), {len(skipped)} day(s) skipped "
+                  f"(already part of the warehouse; --force replays them).")
 
 
 def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and its result
@@ -147,32 +146,54 @@ def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and 
 
 @app.command()
 def publish(
-    date_: Annotated[Optional[str], typer.Option("--date", help="Day the warehouse was built for (default: the day of the last successful run).")] = None,
+    date_: Annotated[Optional[str], typer.Option("--date", help="The day the warehouse holds (default: that day); any other day is refused.")] = None,
     force: Annotated[bool, typer.Option(help="Publish even when a newer day is already published.")] = False,
 ) -> None:
-    """Publish the warehouse's marts as the read-only copy readers open (atomic swap)."""
+    """Publish the warehouse's marts as the read-only copy readers open (atomic swap).
+
+    Only the day the warehouse was built for can be published; publishing moves forward only,
+    unless --force.
+    """
     from lead_sla.ops.lock import WarehouseBusy, warehouse_lock
-    from lead_sla.ops.runlog import latest_successful_day, new_run_id
+    from lead_sla.ops.runlog import built_day, new_run_id
+    from lead_sla.publish.as_reported import record_first_report
     from lead_sla.publish.publisher import publish as publish_copy
+    from lead_sla.publish.publisher import published_day
+    from lead_sla.warehouse import open_warehouse
 
     settings = _settings()
-    assert settings.published_dir is not None
+    asked = _parse_day(date_, "--date") if date_ else None
     if not settings.warehouse.exists():
         err.print(f"[red]error:[/red] no warehouse at {settings.warehouse}; run `lead-sla run` or `lead-sla demo` first")
         raise typer.Exit(1)
     try:
         with warehouse_lock(settings.warehouse, run_id="publish", wait_seconds=settings.lock_wait_seconds):
-            day = _parse_day(date_, "--date") if date_ else latest_successful_day(settings.warehouse)
+            day = built_day(settings.warehouse)
             if day is None:
-                err.print("[red]error:[/red] no successful run to publish; run `lead-sla run` first")
+                err.print("[red]error:[/red] the warehouse has not been built yet; run `lead-sla run` first")
                 raise typer.Exit(1)
-            result = publish_copy(settings.warehouse, settings.published_dir, run_id=new_run_id(day), run_date=day, force=force)
+            if asked is not None and asked != day:
+                hint = (f"`lead-sla run --date {asked}` builds it" if asked > day else
+                        "earlier days are restated inside it and are not published on their own")
+                err.print(f"[red]error:[/red] the warehouse holds {day}, not {asked}: only the day the warehouse "
+                          f"was built for can be published ({hint})")
+                raise typer.Exit(2)
+            current = published_day(settings.published)
+            if current is not None and current > day and not force:
+                err.print(f"[yellow]not published:[/yellow] {current} is already published and is newer than {day}; "
+                          "use --force to publish an older day")
+                raise typer.Exit(1)
+            run_id = new_run_id(day)
+            conn = open_warehouse(settings)
+            try:
+                record_first_report(conn, day, run_id)
+            finally:
+                conn.close()
+            result = publish_copy(settings.warehouse, settings.published, run_id=run_id, run_date=day, force=force,
+                                  memory_limit=settings.duckdb_memory_limit)
     except WarehouseBusy as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from None
-    if not result.published:
-        err.print(f"[yellow]not published:[/yellow] {result.reason}")
-        raise typer.Exit(1)
     console.print(f"Published {day}: {result.database} and {result.parquet_dir} ({sum(result.tables.values()):,} rows in {len(result.tables)} tables)")
 
 
@@ -184,16 +205,16 @@ def status(
     from rich.table import Table
 
     from lead_sla.ops.runlog import recent_runs
+    from lead_sla.publish.as_reported import LEDGER, owner_names, restatement_lines, restatements
     from lead_sla.publish.publisher import read_manifest
     from lead_sla.warehouse import connect
 
     settings = _settings()
-    assert settings.published_dir is not None
-    manifest = read_manifest(settings.published_dir)
+    manifest = read_manifest(settings.published)
     if manifest:
-        console.print(f"Published: day {manifest['run_date']} (run {manifest['run_id']}, at {manifest['published_at']} UTC) in {settings.published_dir}")
+        console.print(f"Published: day {manifest['run_date']} (run {manifest['run_id']}, at {manifest['published_at']} UTC) in {settings.published}")
     else:
-        console.print(f"Published: nothing yet in {settings.published_dir}")
+        console.print(f"Published: nothing yet in {settings.published}")
     if not settings.warehouse.exists():
         console.print(f"No warehouse at {settings.warehouse}: nothing has run yet (try `lead-sla demo`).")
         return
@@ -205,17 +226,25 @@ def status(
         return
     try:
         rows = recent_runs(conn, limit)
+        restated = restatements(conn)
+        names = owner_names(conn)
     finally:
         conn.close()
-    table = Table("run", "flow", "day", "started (UTC)", "status", "failed stage")
-    for run_id, flow, day, started, finished, state, failed, error in rows:
+    table = Table("run", "flow", "day", "built as of", "started (UTC)", "status", "failed stage")
+    for run_id, flow, day, started, finished, state, failed, error, as_of in rows:
         style = {"success": "green", "failed": "red"}.get(state, "yellow")
-        table.add_row(run_id, flow, str(day), f"{started:%Y-%m-%d %H:%M}", f"[{style}]{state}[/{style}]", failed or "")
+        table.add_row(run_id, flow, str(day), str(as_of), f"{started:%Y-%m-%d %H:%M}", f"[{style}]{state}[/{style}]",
+                      failed or "")
     console.print(table)
-    for run_id, _, day, _, _, state, failed, error in rows:
+    for run_id, _, day, _, _, state, failed, error, _ in rows:
         if state in ("failed", "abandoned") and error:
             console.print(f"[red]{state}[/red] run {run_id} ({day}){' at ' + failed if failed else ''}: {error}")
             break  # the latest failure is what an operator acts on
+    lines = restatement_lines(restated, names)
+    if lines:
+        console.print(f"\nRestated since first reported ({len(lines)} rows; every number in {LEDGER}):")
+        for line in lines[:12]:
+            console.print(f"  {line}", highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         return self.landing_dir
 
     @property
+    def published(self) -> Path:
+        """The read-only copy readers open (``published_dir``)."""
+        assert self.published_dir is not None
+        return self.published_dir
+
+    @property
     def mapping(self) -> Path:
         assert self.source_mapping is not None
         return self.source_mapping

@@ -201,6 +201,66 @@ class MarketingCommitment(_Strict):
         return self
 
 
+class LateBand(_Strict):
+    """A late first touch falls in the first band whose bound it does not exceed.
+
+    Bounds are business minutes late, or business days late (one business day is the length of
+    the owner's working day on the due day, e.g. 480 minutes for 09:00-17:00).
+    """
+
+    band: str
+    up_to_business_minutes: int | None = Field(default=None, gt=0)
+    up_to_business_days: int | None = Field(default=None, gt=0)
+
+    @field_validator("band")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not _SLUG.match(value):
+            raise ValueError(f"band {value!r} must be lower_snake_case")
+        return value
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "LateBand":
+        if (self.up_to_business_minutes is None) == (self.up_to_business_days is None):
+            raise ValueError(f"band {self.band!r}: give exactly one of up_to_business_minutes or up_to_business_days")
+        return self
+
+
+def _default_late_bands() -> list[LateBand]:
+    return [
+        LateBand(band="up_to_60", up_to_business_minutes=60),
+        LateBand(band="up_to_240", up_to_business_minutes=240),
+        LateBand(band="up_to_1_business_day", up_to_business_days=1),
+    ]
+
+
+class LateSeverity(_Strict):
+    """How late a late first touch was: ``bands`` in order, then ``beyond`` for anything later."""
+
+    bands: list[LateBand] = Field(default_factory=_default_late_bands, min_length=1)
+    beyond: str = "over_1_business_day"
+
+    @model_validator(mode="after")
+    def _distinct(self) -> "LateSeverity":
+        names = [b.band for b in self.bands] + [self.beyond]
+        if len(set(names)) != len(names):
+            raise ValueError(f"late severity band names must differ: {', '.join(names)}")
+        if not _SLUG.match(self.beyond):
+            raise ValueError(f"band {self.beyond!r} must be lower_snake_case")
+        return self
+
+
+class PriorityListRule(_Strict):
+    """How the morning lists order open deadlines.
+
+    Deadlines that can still be met come first (soonest first), then deadlines missed within the
+    last ``recently_overdue_business_days`` business days of the owner's calendar, then every other
+    lead by score; deadlines missed longer ago are ``stale``: listed last, and shown to the manager.
+    """
+
+    recently_overdue_business_days: int = Field(default=2, ge=0, le=60)
+
+
 class SlaVersion(_Strict):
     """One version of the SLA, in force from ``effective_from`` until the next version's."""
 
@@ -215,6 +275,8 @@ class SlaVersion(_Strict):
     default_calendar: DefaultCalendar
     segments: dict[SizedSegment, list[str]]
     marketing: MarketingCommitment = Field(default_factory=MarketingCommitment)
+    late_severity: LateSeverity = Field(default_factory=LateSeverity)
+    priority_list: PriorityListRule = Field(default_factory=PriorityListRule)
 
     @field_validator("response_targets")
     @classmethod

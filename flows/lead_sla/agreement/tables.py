@@ -31,6 +31,14 @@ AGREEMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("default_country", "VARCHAR NOT NULL"),
         ("default_work_start", "TIME NOT NULL"),
         ("default_work_end", "TIME NOT NULL"),
+        ("recently_overdue_business_days", "INTEGER NOT NULL"),
+    ),
+    "config.sla_late_severity_bands": (
+        ("sla_version", "VARCHAR NOT NULL"),
+        ("band", "VARCHAR NOT NULL"),
+        ("band_rank", "INTEGER NOT NULL"),
+        ("up_to_business_minutes", "INTEGER"),
+        ("up_to_business_days", "INTEGER"),
     ),
     "config.sla_response_targets": (
         ("sla_version", "VARCHAR NOT NULL"),
@@ -128,7 +136,14 @@ def agreement_rows(agreement: Agreement, years: Iterable[int]) -> dict[str, list
             v.version, span.effective_from, span.effective_to, v.routing_limit_business_minutes,
             v.attempts.min_attempts, v.attempts.window_business_days, v.acceptance_window_days,
             cal.timezone, cal.country, cal.work_start, cal.work_end,
+            v.priority_list.recently_overdue_business_days,
         ))
+        bands = v.late_severity.bands
+        for rank, band in enumerate(bands, start=1):
+            rows["config.sla_late_severity_bands"].append(
+                (v.version, band.band, rank, band.up_to_business_minutes, band.up_to_business_days)
+            )
+        rows["config.sla_late_severity_bands"].append((v.version, v.late_severity.beyond, len(bands) + 1, None, None))
         for target in v.response_targets:
             rows["config.sla_response_targets"].append(
                 (v.version, target.priority, target.business_minutes, v.priority_rank(target.priority))

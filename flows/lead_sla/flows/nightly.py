@@ -1,10 +1,20 @@
-"""The nightly and backfill flows: extract, build and test, validate, score, publish, report, one day at a time.
+"""The nightly and backfill flows: extract, build and test, validate, score, publish, report.
 
-Each day runs as the ``day`` subflow with visible stages, each recorded in ``ops.run_stages``.
-``nightly`` builds one day (default: yesterday in the reporting zone); ``backfill`` builds a
-range in order, skipping days whose last run succeeded unless forced, so an interrupted
-backfill resumes where it stopped. Both hold the warehouse's run lock: a second run on the
-same warehouse refuses (or waits ``lock_wait_seconds``) with a message naming the holder.
+Each run is the ``day`` subflow with visible stages, each recorded in ``ops.run_stages``.
+
+Time works one way: the warehouse holds one day, the latest it was built for
+(:func:`~lead_sla.ops.runlog.built_day`), and every mart describes every past day with everything
+known by then. A run for a new day D builds as of D. A run for a day at or before the warehouse's
+day (a replay after a fix, or a backfill of history) rebuilds the warehouse as of its latest day:
+the past days are restated with everything known, later days stay in place, and the warehouse
+ends equal to one fresh build of its latest day. What each morning first reported is kept apart
+(:mod:`lead_sla.publish.as_reported`).
+
+``nightly`` builds one day (default: yesterday in the reporting zone); ``backfill`` builds a range
+under one hold of the run lock: the days the warehouse already holds in one rebuild (only with
+``force``: they are already part of it), then each new day in order, so an interrupted backfill
+resumes where it stopped; the dbt docs are published once, at the end. A second run on the same
+warehouse refuses (or waits ``lock_wait_seconds``) with a message naming the holder.
 """
 
 from __future__ import annotations
@@ -20,28 +30,31 @@ from prefect.context import get_run_context
 from lead_sla.flows.extract import extract
 from lead_sla.flows.scoring import score
 from lead_sla.ops.lock import warehouse_lock
-from lead_sla.ops.runlog import RunLog, new_run_id, successful_days
+from lead_sla.ops.runlog import RunLog, built_day, new_run_id
 from lead_sla.ops.summary import day_summary_markdown
-from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish
+from lead_sla.publish.as_reported import FirstReport, record_first_report
+from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish, published_day
 from lead_sla.quality.gate import validate_stage
 from lead_sla.quality.report import ValidationReport
 from lead_sla.report import build_report
 from lead_sla.settings import Settings
 from lead_sla.transform.build import build_day
 from lead_sla.transform.dbt import DbtResult, generate_docs
-from lead_sla.warehouse import schema_rows
+from lead_sla.warehouse import open_warehouse, schema_rows
 
 
 @dataclass
 class DayResult:
-    """What one day's run did."""
+    """What one run did: the day asked for, and the day the warehouse was built as of."""
 
     run_id: str
     run_date: date
     status: str
+    as_of_date: date | None = None
     stages: list[str] = field(default_factory=list)
     published: bool = False
     report: str | None = None
+    first_report: FirstReport | None = None
 
 
 def yesterday(settings: Settings, now: datetime | None = None) -> date:
@@ -75,18 +88,29 @@ def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> Val
 
 
 @task(task_run_name="publish-{run_date}")
-def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) -> PublishResult:
-    """Swap in the published copy for ``run_date`` (skipped when a newer day is already published)."""
-    assert settings.published_dir is not None
-    return publish(settings.warehouse, settings.published_dir, run_id=run_id, run_date=run_date, force=force,
-                   memory_limit=settings.duckdb_memory_limit)
+def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) -> tuple[PublishResult, FirstReport | None]:
+    """Keep the day's first report, then swap in the published copy for ``run_date``.
+
+    Skipped (nothing recorded, nothing swapped) when a newer day is already published, unless forced.
+    """
+    current = published_day(settings.published)
+    if current is not None and current > run_date and not force:
+        return publish(settings.warehouse, settings.published, run_id=run_id, run_date=run_date, force=False,
+                       memory_limit=settings.duckdb_memory_limit), None
+    conn = open_warehouse(settings)
+    try:
+        first_report = record_first_report(conn, run_date, run_id)
+    finally:
+        conn.close()
+    result = publish(settings.warehouse, settings.published, run_id=run_id, run_date=run_date, force=force,
+                     memory_limit=settings.duckdb_memory_limit)
+    return result, first_report
 
 
 @task(task_run_name="report-{run_date}")
 def report_day(settings: Settings, run_date: date) -> str:
     """Write the day's self-contained HTML SLA report from the published copy; returns its path."""
-    assert settings.published_dir is not None
-    path = build_report(settings.published_dir / DATABASE_NAME, run_date, settings.warehouse.parent / "reports",
+    path = build_report(settings.published / DATABASE_NAME, run_date, settings.reports_dir,
                         reporting_timezone=settings.reporting_timezone)
     return str(path)
 
@@ -94,8 +118,7 @@ def report_day(settings: Settings, run_date: date) -> str:
 @task(task_run_name="docs-{run_date}")
 def publish_docs(settings: Settings, run_date: date) -> str:
     """Publish the dbt docs site (models, columns, tests) beside the published copy."""
-    assert settings.published_dir is not None
-    return str(generate_docs(settings, run_date, settings.published_dir / "dbt_docs"))
+    return str(generate_docs(settings, run_date, settings.published / "dbt_docs"))
 
 
 def _prefect_run_id() -> str | None:
@@ -105,55 +128,69 @@ def _prefect_run_id() -> str | None:
         return None
 
 
+def as_of_day(settings: Settings, run_date: date) -> date:
+    """The day a run for ``run_date`` builds the warehouse as of: ``run_date``, or the warehouse's
+    own day when that is later (a replay never moves the warehouse back in time)."""
+    held = built_day(settings.warehouse)
+    return run_date if held is None or run_date > held else held
+
+
 @flow(name="day", flow_run_name="day-{run_date}", log_prints=True)
 def run_day(
     settings: Settings, run_date: date, trigger: str = "nightly", force_publish: bool = False, with_docs: bool = True
 ) -> DayResult:
-    """One day, stage by stage: extract, build and test, validate, score, publish, report.
+    """One run, stage by stage: extract, build and test, validate, score, publish, report.
 
-    A failed stage stops the day: a failed dbt test or a critical data-quality check leaves the
-    published copy (and so every reader) on the last good day, and the run fails saying why.
+    The warehouse is built as of :func:`as_of_day`. A failed stage stops the run: a failed dbt test
+    or a critical data-quality check leaves the published copy (and so every reader) on the last
+    good day, and the run fails saying why.
     """
     logger = get_run_logger()
-    log = RunLog(settings.warehouse, new_run_id(run_date), run_date, trigger, _prefect_run_id())
+    as_of = as_of_day(settings, run_date)
+    log = RunLog(settings.warehouse, new_run_id(run_date), run_date, trigger, _prefect_run_id(), as_of_date=as_of)
     log.start()
-    result = DayResult(log.run_id, run_date, "running")
+    result = DayResult(log.run_id, run_date, "running", as_of_date=as_of)
+    if as_of != run_date:
+        logger.info("the warehouse holds %s: %s is replayed inside a rebuild as of %s", as_of, run_date, as_of)
     try:
         with log.stage("extract") as counts:
-            reports = extract(settings=settings, up_to=run_date)
+            reports = extract(settings=settings, up_to=as_of)
             counts.rows_in = sum(r.rows_read for r in reports)
             counts.rows_out = sum(r.rows_loaded for r in reports)
         with log.stage("build") as counts:
-            built = transform(settings, run_date)
+            built = transform(settings, as_of)
             counts.rows_in = schema_rows(settings.warehouse, "raw")
             counts.rows_out = schema_rows(settings.warehouse, "marts")
-            logger.info("dbt build %s: %s", run_date, built.summary())
+            logger.info("dbt build as of %s: %s", as_of, built.summary())
             create_markdown_artifact(
-                markdown=day_summary_markdown(settings.warehouse, run_date),
-                key=f"sla-results-{run_date.isoformat()}",
-                description=f"SLA results of {run_date}",
+                markdown=day_summary_markdown(settings.warehouse, as_of),
+                key=f"sla-results-{as_of.isoformat()}",
+                description=f"SLA results of {as_of}",
             )
         with log.stage("validate") as counts:
-            checks = [validate(settings, log.run_id, run_date, stage) for stage in ("raw", "marts")]
+            checks = [validate(settings, log.run_id, as_of, stage) for stage in ("raw", "marts")]
             counts.rows_in = sum(len(c.outcomes) for c in checks)
             counts.rows_out = sum(len(c.warnings) for c in checks)
         with log.stage("score") as counts:
-            scored = score(run_date=run_date, settings=settings)
+            scored = score(run_date=as_of, settings=settings)
             counts.rows_out = scored.leads_scored
         with log.stage("validate-scores"):
-            validate(settings, log.run_id, run_date, "marts")
+            validate(settings, log.run_id, as_of, "scores")
         with log.stage("publish") as counts:
-            published = publish_day(settings, log.run_id, run_date, force_publish)
+            published, first_report = publish_day(settings, log.run_id, as_of, force_publish)
             counts.rows_out = sum(published.tables.values())
             result.published = published.published
-            logger.info("publish %s: %s", run_date, published.reason)
+            result.first_report = first_report
+            logger.info("publish %s: %s", as_of, published.reason)
+            if first_report is not None:
+                logger.info("as reported: %s", first_report.summary())
         if result.published:
             with log.stage("report"):
-                result.report = report_day(settings, run_date)
-                logger.info("report %s: %s", run_date, result.report)
+                result.report = report_day(settings, as_of)
+                logger.info("report %s: %s", as_of, result.report)
             if with_docs:
                 with log.stage("docs"):
-                    logger.info("dbt docs %s: %s", run_date, publish_docs(settings, run_date))
+                    logger.info("dbt docs %s: %s", as_of, publish_docs(settings, as_of))
     except BaseException as exc:
         log.finish("failed", f"{type(exc).__name__}: {exc}"[:4000])
         raise
@@ -172,21 +209,46 @@ def nightly(run_date: date | None = None, force_publish: bool = False, settings:
         return run_day(settings, day, "nightly", force_publish)
 
 
+@dataclass(frozen=True)
+class BackfillPlan:
+    """How a backfill of a range runs on a warehouse that holds ``held`` (None: empty)."""
+
+    held: date | None
+    replay: list[date]
+    skipped: list[date]
+    new: list[date]
+
+
+def plan_backfill(days: list[date], held: date | None, force: bool) -> BackfillPlan:
+    """Split ``days``: those the warehouse already holds are replayed in one rebuild when ``force``
+    (else skipped: they are part of it already); later days are built one by one, in order."""
+    past = [d for d in days if held is not None and d <= held]
+    new = [d for d in days if held is None or d > held]
+    return BackfillPlan(held, past if force else [], [] if force else past, new)
+
+
 @flow(name="backfill", log_prints=True)
 def backfill(start: date, end: date, force: bool = False, settings: Settings | None = None) -> list[DayResult]:
-    """Build every day from ``start`` to ``end`` in order; days already done are skipped unless ``force``."""
+    """Build every day from ``start`` to ``end`` under one hold of the run lock; see the module docstring."""
     settings = settings or Settings()
     logger = get_run_logger()
     days = days_between(start, end)
     results: list[DayResult] = []
     with warehouse_lock(settings.warehouse, run_id=f"backfill {start}..{end}", wait_seconds=settings.lock_wait_seconds):
-        done = set() if force else successful_days(settings.warehouse)
-        for number, day in enumerate(days, start=1):
-            if day in done:
-                logger.info("[%d/%d] %s already built; skipped (force=True rebuilds it)", number, len(days), day)
-                results.append(DayResult("", day, "skipped"))
-                continue
-            logger.info("[%d/%d] building %s", number, len(days), day)
-            # dbt docs describe the models, not the day: publish them once, with the last day.
-            results.append(run_day(settings, day, "backfill", with_docs=day == days[-1]))
+        plan = plan_backfill(days, built_day(settings.warehouse), force)
+        steps: list[date] = ([plan.replay[-1]] if plan.replay else []) + plan.new
+        for day in plan.skipped:
+            logger.info("%s is already part of the warehouse (built as of %s); skipped (force=True replays it)",
+                        day, plan.held)
+            results.append(DayResult("", day, "skipped", as_of_date=plan.held))
+        for number, day in enumerate(steps, start=1):
+            if plan.replay and number == 1:
+                logger.info("[%d/%d] replaying %s..%s inside a rebuild as of %s", number, len(steps),
+                            plan.replay[0], plan.replay[-1], plan.held)
+            else:
+                logger.info("[%d/%d] building %s", number, len(steps), day)
+            # dbt docs describe the models, not the day: publish them once, with the last step.
+            result = run_day(settings, day, "backfill", with_docs=number == len(steps))
+            results.append(result)
+            logger.info("[%d/%d] %s: %s (as of %s)", number, len(steps), day, result.status, result.as_of_date)
     return results

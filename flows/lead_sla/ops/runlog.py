@@ -2,6 +2,10 @@
 
 Every write is its own short transaction on a fresh connection, so the log survives a run
 that dies in a later stage, and it never holds the warehouse while dbt writes to it.
+
+Each run records the day it was asked for (``run_date``) and the day it built the warehouse as of
+(``as_of_date``): a replay of a past day rebuilds the warehouse as of its latest day, never back
+in time. :func:`built_day` is that latest day.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ CREATE TABLE IF NOT EXISTS ops.runs (
     started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
     error VARCHAR, prefect_flow_run_id VARCHAR
 );
+ALTER TABLE ops.runs ADD COLUMN IF NOT EXISTS as_of_date DATE;
 CREATE TABLE IF NOT EXISTS ops.run_stages (
     run_id VARCHAR NOT NULL, run_date DATE NOT NULL, stage VARCHAR NOT NULL,
     started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP, status VARCHAR NOT NULL,
@@ -60,6 +65,7 @@ class RunLog:
     run_date: date
     flow: str
     prefect_flow_run_id: str | None = None
+    as_of_date: date | None = None
     stages: list[str] = field(default_factory=list)
 
     def _execute(self, sql: str, params: list[object]) -> None:
@@ -84,8 +90,9 @@ class RunLog:
         finally:
             conn.close()
         self._execute(
-            "INSERT INTO ops.runs VALUES (?, ?, ?, ?, NULL, 'running', NULL, ?)",
-            [self.run_id, self.flow, self.run_date, utc_now(), self.prefect_flow_run_id],
+            "INSERT INTO ops.runs (run_id, flow, run_date, started_at, finished_at, status, error, "
+            "prefect_flow_run_id, as_of_date) VALUES (?, ?, ?, ?, NULL, 'running', NULL, ?, ?)",
+            [self.run_id, self.flow, self.run_date, utc_now(), self.prefect_flow_run_id, self.as_of_date],
         )
 
     def finish(self, status: str, error: str | None = None) -> None:
@@ -136,13 +143,19 @@ def successful_days(path: Path) -> set[date]:
     return {row[0] for row in rows}
 
 
-def latest_successful_day(path: Path) -> date | None:
-    """The day of the most recent successful run, if any."""
+def built_day(path: Path) -> date | None:
+    """The day the warehouse holds: the latest day a successful run built it as of, if any.
+
+    A run asked for an earlier day builds as of this day (it replays the earlier day inside it),
+    so the warehouse never goes back in time.
+    """
+    if not path.exists():
+        return None
     conn = connect(path)
     try:
         conn.execute(RUNS_DDL)
         row = conn.execute(
-            "SELECT run_date FROM ops.runs WHERE status = 'success' ORDER BY finished_at DESC LIMIT 1"
+            "SELECT max(coalesce(as_of_date, run_date)) FROM ops.runs WHERE status = 'success'"
         ).fetchone()
     finally:
         conn.close()
@@ -150,7 +163,7 @@ def latest_successful_day(path: Path) -> date | None:
 
 
 def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
-    """The latest runs with their failed stage, newest first (for ``lead-sla status``).
+    """The latest runs with their failed stage and the day they built as of, newest first (``lead-sla status``).
 
     Works on a read-only connection: a warehouse that has no run log yet has no runs.
     """
@@ -163,7 +176,7 @@ def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]
         """SELECT r.run_id, r.flow, r.run_date, r.started_at, r.finished_at, r.status,
                   (SELECT string_agg(s.stage, ', ') FROM ops.run_stages s
                    WHERE s.run_id = r.run_id AND s.status = 'failed') AS failed_stage,
-                  r.error
+                  r.error, coalesce(r.as_of_date, r.run_date) AS as_of_date
            FROM ops.runs r ORDER BY r.started_at DESC LIMIT ?""",
         [limit],
     ).fetchall()

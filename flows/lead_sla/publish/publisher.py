@@ -9,7 +9,8 @@ published copy instead, under ``warehouse/published/``:
 - ``parquet/current/<schema>/<table>.parquet``: the same tables as Parquet. Each publication
   writes a new version folder and then atomically repoints the ``current`` link; the previous
   version is kept for readers still in it, older ones are removed.
-- ``manifest.json``: what was published, for which day and run, with row counts.
+- ``manifest.json``: what was published, for which day and run, with row counts; the same counts
+  go into the warehouse's ``ops.publications``, the baseline the next night's checks compare with.
 
 A day older than the one already published is not published over it (a replay of a past
 day rebuilds that day's history, but readers keep the newest day) unless forced.
@@ -27,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from lead_sla.ops.runlog import utc_now
+from lead_sla.quality.suites import PUBLICATIONS, PUBLICATIONS_DDL
 from lead_sla.warehouse import connect
 
 PUBLISHED_SCHEMAS = ("marts", "scoring")
@@ -63,6 +65,12 @@ def read_manifest(published_dir: Path) -> dict | None:
     if not path.exists():
         return None
     return json.loads(path.read_text())
+
+
+def published_day(published_dir: Path) -> date | None:
+    """The day readers see now, or None when nothing was published yet."""
+    manifest = read_manifest(published_dir)
+    return None if manifest is None else date.fromisoformat(manifest["run_date"])
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -130,11 +138,27 @@ def publish(
 
     os.replace(tmp_db, database)
     _atomic_symlink(parquet_root / "current", f"versions/{run_id}")
+    _record_publication(warehouse, run_id, run_date, counts, memory_limit)
     result = PublishResult(run_id, run_date.isoformat(), True, "published", str(database),
                            str(parquet_root / "current"), counts)
     _atomic_write(published_dir / "manifest.json", json.dumps({**asdict(result), "published_at": utc_now().isoformat()}, indent=2))
     _prune_versions(parquet_root / "versions", keep=run_id)
     return result
+
+
+def _record_publication(warehouse: Path, run_id: str, run_date: date, counts: dict[str, int],
+                        memory_limit: str | None) -> None:
+    """Row counts of what readers now see, in ``ops.publications``: the next night's baseline."""
+    conn = connect(warehouse, memory_limit=memory_limit)
+    try:
+        conn.execute(PUBLICATIONS_DDL)
+        published_at = utc_now()
+        conn.executemany(
+            f"INSERT INTO {PUBLICATIONS} VALUES (?, ?, ?, ?, ?)",
+            [(run_id, run_date, published_at, name, rows) for name, rows in counts.items()],
+        )
+    finally:
+        conn.close()
 
 
 def _prune_versions(versions: Path, keep: str) -> None:

@@ -12,7 +12,7 @@ from lead_sla.warehouse import open_warehouse
 
 
 def validate_stage(
-    settings: Settings, *, run_id: str, run_date: date, stage: Literal["raw", "marts"], data_docs: bool = True
+    settings: Settings, *, run_id: str, run_date: date, stage: Literal["raw", "marts", "scores"], data_docs: bool = True
 ) -> ValidationReport:
     """Run the ``stage`` suites on the warehouse, store the results, and raise on a critical failure.
 

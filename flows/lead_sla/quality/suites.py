@@ -21,8 +21,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 Severity = Literal["critical", "warning"]
-Stage = Literal["raw", "marts"]
-STAGES: tuple[str, ...] = ("raw", "marts")
+Stage = Literal["raw", "marts", "scores"]
+STAGES: tuple[str, ...] = ("raw", "marts", "scores")
 
 ParamValue = str | int | float | bool | date | datetime
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -59,6 +59,37 @@ class ExpectationSpec(_Strict):
         return f"{self.type}({', '.join(columns)})" if columns else self.type
 
 
+PUBLICATIONS = "ops.publications"
+PUBLICATIONS_DDL = (
+    "CREATE SCHEMA IF NOT EXISTS ops; "
+    f"CREATE TABLE IF NOT EXISTS {PUBLICATIONS} (run_id VARCHAR NOT NULL, run_date DATE NOT NULL, "
+    "published_at TIMESTAMP NOT NULL, table_name VARCHAR NOT NULL, row_count BIGINT NOT NULL)"
+)
+ROW_COUNT_INPUT = "row_count"
+
+
+class RowCountSpec(_Strict):
+    """How many rows the guarded table must hold, so that an empty or half-written table fails.
+
+    ``expected`` is SQL giving the exact number of rows the table's inputs say it must hold (e.g.
+    one per handoff of the intermediate layer), ``at_least`` a lower bound where the exact number
+    is not derivable. Independently, the table may not shrink below
+    ``min_share_of_previous_publication`` of its rows in the previous published day
+    (``ops.publications``), the baseline a table under test cannot move.
+    """
+
+    expected: str | None = None
+    at_least: str | None = None
+    min_share_of_previous_publication: float = Field(default=0.9, gt=0, le=1)
+    why: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "RowCountSpec":
+        if (self.expected is None) == (self.at_least is None):
+            raise ValueError("row_count gives exactly one of `expected` or `at_least`")
+        return self
+
+
 class SuiteSpec(_Strict):
     """One suite file."""
 
@@ -71,6 +102,7 @@ class SuiteSpec(_Strict):
     derived_columns: dict[str, str] = Field(default_factory=dict)
     inputs: dict[str, str] = Field(default_factory=dict)
     params: dict[str, ParamValue] = Field(default_factory=dict)
+    row_count: RowCountSpec | None = None
     expectations: tuple[ExpectationSpec, ...] = Field(min_length=1)
 
     @field_validator("table")
@@ -106,6 +138,56 @@ class SuiteSpec(_Strict):
     def name(self) -> str:
         """Suites are named after the table they guard."""
         return self.table
+
+    def with_row_count_checks(self) -> "SuiteSpec":
+        """The suite with its ``row_count`` turned into an ordinary derived input and two expectations."""
+        if self.row_count is None:
+            return self
+        if ROW_COUNT_INPUT in self.inputs:
+            raise ValueError(f"input name {ROW_COUNT_INPUT!r} is reserved for the row_count checks")
+        spec = self.row_count
+        bound = spec.expected if spec.expected is not None else spec.at_least
+        where = f" WHERE {self.where}" if self.where else ""
+        sql = (
+            f"WITH counts AS (\n"
+            f"    SELECT (SELECT count(*) FROM {self.table}{where}) AS table_rows,\n"
+            f"           ({bound}) AS expected_rows,\n"
+            f"           (SELECT row_count FROM {PUBLICATIONS} WHERE table_name = '{self.table}'\n"
+            f"              AND run_date < DATE '${{run_date}}' ORDER BY run_date DESC, published_at DESC LIMIT 1)\n"
+            f"             AS previously_published_rows\n"
+            f")\n"
+            f"SELECT table_rows, expected_rows, previously_published_rows,\n"
+            f"       table_rows - expected_rows AS rows_beyond_inputs,\n"
+            f"       CAST(table_rows AS DOUBLE) / nullif(previously_published_rows, 0) AS share_of_previous_publication\n"
+            f"FROM counts"
+        )
+        exact = spec.expected is not None
+        checks = (
+            ExpectationSpec(
+                name="rows_match_inputs" if exact else "rows_reach_inputs",
+                type="expect_column_values_to_be_between",
+                input=ROW_COUNT_INPUT,
+                kwargs={"column": "rows_beyond_inputs", "min_value": 0, **({"max_value": 0} if exact else {})},
+                severity="critical",
+                why=spec.why,
+            ),
+            ExpectationSpec(
+                name="rows_keep_previous_publication",
+                type="expect_column_values_to_be_between",
+                input=ROW_COUNT_INPUT,
+                kwargs={"column": "share_of_previous_publication", "min_value": spec.min_share_of_previous_publication},
+                severity="critical",
+                why=(
+                    "The table holds history, so it keeps at least "
+                    f"{spec.min_share_of_previous_publication:.0%} of the rows it had in the previous published day; "
+                    "fewer means rows were lost."
+                ),
+            ),
+        )
+        return self.model_copy(update={
+            "inputs": {**self.inputs, ROW_COUNT_INPUT: sql},
+            "expectations": (*self.expectations, *checks),
+        })
 
 
 @dataclass(frozen=True)
@@ -150,6 +232,10 @@ def load_suite(path: Path) -> Suite:
             f"{'.'.join(str(p) for p in err['loc']) or '(file)'}: {err['msg']}" for err in exc.errors()
         )
         raise SuiteError(f"{path}: {problems}") from None
+    try:
+        spec = spec.with_row_count_checks()
+    except ValueError as exc:
+        raise SuiteError(f"{path}: {exc}") from None
     expected_stem = spec.table.split(".", 1)[1]
     if path.stem != expected_stem or path.parent.name != spec.stage:
         raise SuiteError(

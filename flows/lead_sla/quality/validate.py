@@ -17,7 +17,7 @@ from lead_sla.quality.engine import GxRunner, bind_suite, validate_suite
 from lead_sla.quality.frames import DEFAULT_ROWS_PER_BATCH
 from lead_sla.quality.report import ExpectationOutcome, ValidationReport
 from lead_sla.quality.results import write_results
-from lead_sla.quality.suites import BUILTIN_PARAMS, ParamValue, Suite, SuiteError, load_suites
+from lead_sla.quality.suites import BUILTIN_PARAMS, PUBLICATIONS_DDL, STAGES, ParamValue, Suite, SuiteError, load_suites
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def run_validation(
     *,
     run_id: str,
     run_date: date,
-    stage: Literal["raw", "marts"],
+    stage: Literal["raw", "marts", "scores"],
     suites_dir: Path,
     docs_dir: Path | None,
     params: Mapping[str, ParamValue] | None = None,
@@ -69,8 +69,8 @@ def run_validation(
     invalid suite file, before anything is written.
     """
     started = time.monotonic()
-    if stage not in ("raw", "marts"):
-        raise ValueError(f"stage must be 'raw' or 'marts', got {stage!r}")
+    if stage not in STAGES:
+        raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
     if rows_per_batch < 1 or example_rows < 0:
         raise ValueError("rows_per_batch must be at least 1 and example_rows not negative")
     validated_at = datetime.now(timezone.utc).replace(tzinfo=None)
@@ -86,6 +86,8 @@ def run_validation(
     }
     bound = {s.name: bind_suite(s, values[s.name]) for s in all_suites}
 
+    # row_count checks compare with the previous publication; a warehouse never published has none
+    conn.execute(PUBLICATIONS_DDL)
     runner = GxRunner(example_rows=example_rows)
     outcomes: list[ExpectationOutcome] = []
     notes: list[str] = []

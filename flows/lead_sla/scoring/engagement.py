@@ -67,8 +67,12 @@ select
     anchors.row_id,
     events.signal,
     count(*) as events,
-    sum(pow(0.5, date_diff('second', events.event_at, anchors.anchor_at) / ({HALF_LIFE_DAYS} * 86400.0)))
-        as decayed_events,
+    -- summed in a fixed order (oldest event first): a parallel sum's order, and so its last
+    -- digits, would change from run to run
+    list_sum(list(
+        pow(0.5, date_diff('second', events.event_at, anchors.anchor_at) / ({HALF_LIFE_DAYS} * 86400.0))
+        order by events.event_at
+    )) as decayed_events,
     max(events.event_at) as last_event_at
 from {ANCHORS} as anchors
 inner join {EVENTS} as events

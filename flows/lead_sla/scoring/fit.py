@@ -2,7 +2,8 @@
 
 The ICP version that judges an anchor is the one in force on the anchor's reporting day
 (``effective_from <= day < effective_to``), the same rule the marts use. The profile is the one
-known at the anchor instant (``marts.dim_lead_profile_history``: ``valid_from <= t < valid_to``).
+known at the anchor: per attribute, the latest interval of ``marts.dim_lead_profile_history`` that
+started at or before the anchor instant and was known (``known_on``) by the anchor's day.
 A rule matches when the lead's attribute equals one of the rule's values and contributes its
 points; ``fit_score = min(100, sum of points)`` (0 to 100); the tier follows the version's
 cut-offs; ``profile_completeness`` is the share of the version's attributes that are known.
@@ -27,7 +28,7 @@ ATTRIBUTE_NAMES = {
 
 _FIT_SQL = f"""
 with anchor_versions as (
-    select anchors.row_id, anchors.lead_id, anchors.anchor_at, versions.icp_version,
+    select anchors.row_id, anchors.lead_id, anchors.anchor_at, anchors.anchor_date, versions.icp_version,
            versions.tier_a_min_points, versions.tier_b_min_points
     from {ANCHORS} as anchors
     left join {ICP_VERSIONS} as versions
@@ -40,8 +41,9 @@ profile as (
     inner join {PROFILE_HISTORY} as history
         on history.lead_id = anchor_versions.lead_id
         and history.valid_from <= anchor_versions.anchor_at
-        and (history.valid_to is null or history.valid_to > anchor_versions.anchor_at)
-    -- one value per attribute at an instant (the latest opened, should intervals ever overlap)
+        and history.known_on <= anchor_versions.anchor_date
+    -- the value as known on the anchor's day: the latest interval known by then (a value observed
+    -- earlier but exported after the anchor's day does not leak into it)
     qualify row_number() over (
         partition by anchor_versions.row_id, history.attribute
         order by history.valid_from desc, history.attribute_value

@@ -44,8 +44,8 @@ USERS = "staging.stg_crm__users"
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     LEADS: ("lead_id", "contact_id", "email", "first_name", "last_name", "company_name", "owner_id",
             "lifecycle_stage", "is_deleted", "first_known_at", "first_known_date", "became_mql_at",
-            "became_sql_at", "became_customer_at"),
-    PROFILE_HISTORY: ("lead_id", "attribute", "attribute_value", "valid_from", "valid_to"),
+            "became_sql_at", "became_customer_at", "is_open"),
+    PROFILE_HISTORY: ("lead_id", "attribute", "attribute_value", "valid_from", "valid_to", "known_on"),
     HANDOFFS: ("handoff_id", "contact_id", "handoff_number", "handed_off_at", "handoff_date", "owner_id",
                "rep_owner_id", "priority", "sla_due_at", "rep_sla_due_at", "sla_status", "rep_sla_status",
                "first_touch_at", "evaluated_as_of"),
@@ -157,19 +157,16 @@ def load_anchors(conn: duckdb.DuckDBPyConnection, anchors: pd.DataFrame) -> int:
 def open_lead_anchors(conn: duckdb.DuckDBPyConnection, day: date, timezone: str) -> pd.DataFrame:
     """One ``score`` anchor per open lead at the end of ``day``.
 
-    *Open*: known by the end of the day, not deleted in the CRM, never a customer
-    (``became_customer_at`` is null and the stage is not ``customer``) and not currently
-    ``disqualified``. Leads without a CRM contact (a form e-mail only) are open too: marketing
-    can still nurture them, though no rep owns them.
+    *Open* is ``marts.dim_leads.is_open`` (not deleted in the CRM, never a customer, not currently
+    disqualified), known by the end of the day. Leads without a CRM contact (a form e-mail only)
+    are open too: marketing can still nurture them, though no rep owns them.
     """
     anchor_at = last_instant_of(day, timezone)
     frame = conn.execute(
         f"""
         select lead_id, cast(lead_id as varchar) as row_id
         from {LEADS}
-        where not coalesce(is_deleted, false)
-            and became_customer_at is null
-            and coalesce(lifecycle_stage, '') not in ('customer', 'disqualified')
+        where is_open
             and first_known_at <= ?
         order by lead_id
         """,

@@ -12,8 +12,12 @@ so that a day can be deleted and re-inserted inside one transaction):
   trained_for_date).
 - ``scoring.crm_task_pushes``: one row per CRM task sent (key idempotency_key).
 
-Each day's rows carry ``score_date``: rerunning a day replaces that day only, earlier days stay
-as history.
+The day tables hold the warehouse's day only (``score_date``): scoring a day replaces them whole,
+so they always equal one fresh scoring of that day. What each morning's lists and scores said is
+kept, as first published, in ``scoring.lead_scores_as_reported`` and
+``scoring.lead_priority_list_as_reported`` (:mod:`lead_sla.publish.as_reported`).
+``scoring.model_registry`` and ``scoring.crm_task_pushes`` are logs: they keep every model trained
+and every task sent.
 """
 
 from __future__ import annotations
@@ -172,10 +176,11 @@ def _quote(text: str) -> str:
 
 
 def write_day(conn: duckdb.DuckDBPyConnection, score_date: date, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
-    """Replace ``score_date`` in every table of ``frames`` in ONE transaction; return rows written per table.
+    """Make every table of ``frames`` hold ``score_date``'s rows only, in ONE transaction; return rows
+    written per table.
 
     ``frames`` maps a table of :data:`DAY_TABLES` to its rows for the day (every column of the
-    table, in any order). On any error nothing of the day changes.
+    table, in any order). On any error nothing changes.
     """
     unknown = set(frames) - set(DAY_TABLES)
     if unknown:
@@ -189,7 +194,7 @@ def write_day(conn: duckdb.DuckDBPyConnection, score_date: date, frames: dict[st
                 raise ValueError(f"{table}: columns {sorted(frame.columns)} differ from {sorted(names)}")
             if not (frame["score_date"] == pd.Timestamp(score_date)).all():
                 raise ValueError(f"{table}: rows of another day than {score_date}")
-            conn.execute(f"delete from {table} where score_date = ?", [score_date])
+            conn.execute(f"delete from {table}")
             conn.register("_scoring_day_frame", frame[names])
             try:
                 conn.execute(f"insert into {table} ({', '.join(names)}) select {', '.join(names)} from _scoring_day_frame")

@@ -6,6 +6,7 @@ from datetime import date
 
 from lead_sla.agreement import load_agreement, write_agreement_tables
 from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.publish.as_reported import ensure_as_reported_tables
 from lead_sla.settings import Settings
 from lead_sla.transform.dbt import DbtResult, build
 from lead_sla.warehouse import open_warehouse
@@ -29,6 +30,16 @@ def write_agreement(settings: Settings, run_date: date) -> None:
 
 
 def build_day(settings: Settings, run_date: date, *, full_refresh: bool = False) -> DbtResult:
-    """Write the agreement and run ``dbt build`` as of the end of ``run_date``; raises on any failure."""
+    """Write the agreement and run ``dbt build`` as of the end of ``run_date``; raises on any failure.
+
+    Afterwards the tables that keep first reports exist beside the daily facts (empty on a new
+    warehouse), so the checks that compare with them can run.
+    """
     write_agreement(settings, run_date)
-    return build(settings, run_date, full_refresh=full_refresh)
+    result = build(settings, run_date, full_refresh=full_refresh)
+    conn = open_warehouse(settings)
+    try:
+        ensure_as_reported_tables(conn)
+    finally:
+        conn.close()
+    return result

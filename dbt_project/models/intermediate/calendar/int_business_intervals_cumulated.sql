@@ -1,7 +1,8 @@
 {#- One row per business calendar and working interval (UTC), with the business seconds accumulated
     on that calendar before and after it: the table the business clock runs on (macros/business_clock.sql).
-    A working day's hours, minus the owner's absences known by that day (partial days cut, a fully
-    absent day has no interval). -#}
+    A working day's hours, minus the owner's absences (the latest version of each: an absence moved
+    or shortened frees the days it no longer covers; partial days cut, a fully absent day has no
+    interval). -#}
 
 with working_days as (
 
@@ -19,38 +20,29 @@ with working_days as (
 
 ),
 
--- the version of each absence known on the day it is applied to
-absence_versions as (
+-- each absence as it stands now (its latest version), cut to the working days it touches
+absences as (
 
-    select
-        working_days.calendar_id,
-        working_days.calendar_date,
-        absences.absence_id,
-        case when absences.starts_at > working_days.work_start_at then absences.starts_at else working_days.work_start_at end
-            as cut_start_at,
-        case when absences.ends_at < working_days.work_end_at then absences.ends_at else working_days.work_end_at end
-            as cut_end_at,
-        row_number() over (
-            partition by working_days.calendar_id, working_days.calendar_date, absences.absence_id
-            order by absences.valid_from desc, absences.user_absence_version_id desc
-        ) as version_rank
-    from working_days
-    inner join {{ ref('stg_crm__user_absences') }} as absences
-        on working_days.owner_id = absences.owner_id
-        and absences.known_on <= working_days.calendar_date
-        and cast(absences.valid_from as date) <= working_days.calendar_date
-        -- any version of the absence that touches the day; the latest one decides below
-        and absences.starts_at < {{ dbt.dateadd('day', 2, 'working_days.work_end_at') }}
-        and absences.ends_at > {{ dbt.dateadd('day', -2, 'working_days.work_start_at') }}
+    select absence_id, owner_id, starts_at, ends_at
+    from {{ ref('stg_crm__user_absences') }}
+    where is_latest
 
 ),
 
 cuts as (
 
-    select calendar_id, calendar_date, cut_start_at, cut_end_at
-    from absence_versions
-    where version_rank = 1
-        and cut_start_at < cut_end_at
+    select
+        working_days.calendar_id,
+        working_days.calendar_date,
+        case when absences.starts_at > working_days.work_start_at then absences.starts_at else working_days.work_start_at end
+            as cut_start_at,
+        case when absences.ends_at < working_days.work_end_at then absences.ends_at else working_days.work_end_at end
+            as cut_end_at
+    from working_days
+    inner join absences
+        on working_days.owner_id = absences.owner_id
+        and absences.starts_at < working_days.work_end_at
+        and absences.ends_at > working_days.work_start_at
 
 ),
 

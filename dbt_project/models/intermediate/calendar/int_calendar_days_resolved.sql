@@ -1,10 +1,11 @@
 {#- One row per business calendar and local day: the zone, country and working hours in force that
     day and whether it is a working day. Calendars: every CRM user (calendar_id = owner_id) and the
     agreement's `default` calendar for unassigned leads. An owner's day uses the latest user version
-    updated on or before that day and known by it (a rep who changes zone or hours mid-period
-    changes calendar from that day on); with none, the default calendar's settings. Days run from a
-    week before the first handoff to a horizon after the build day, since due times and attempt
-    windows can end after it. -#}
+    updated on or before that day (a rep who changes zone or hours mid-period changes calendar from
+    that day on); days before a rep's first version use that first version, never a default zone.
+    A version without valid working hours takes the default calendar's hours. Days run from a week
+    before the first handoff to a horizon after the build day, since due times and attempt windows
+    can end after it. -#}
 
 {%- set horizon_days = var('sla_calendar_horizon_days', 120) -%}
 {%- set lookback_days = var('sla_calendar_lookback_days', 7) -%}
@@ -71,9 +72,11 @@ user_versions as (
         work_start,
         work_end,
         valid_from,
-        -- the first local day a version can judge: updated that day (UTC) and known by it
+        -- the first local day a version judges: the day it was updated (UTC); the earliest version
+        -- of a user also judges every day before it, so a rep's history never falls back to a default
         case
-            when known_on > cast(valid_from as date) then known_on
+            when row_number() over (partition by owner_id order by valid_from, user_version_id) = 1
+                then cast('1900-01-01' as date)
             else cast(valid_from as date)
         end as first_day_in_force
     from {{ ref('stg_crm__users') }}
@@ -102,7 +105,7 @@ owner_day_versions as (
         ) as version_rank
     from owners
     cross join default_days
-    left join user_versions
+    inner join user_versions
         on owners.owner_id = user_versions.owner_id
         and user_versions.first_day_in_force <= default_days.calendar_date
 

@@ -111,7 +111,13 @@ select
     current_fit.icp_version,
     current_fit.fit_score,
     current_fit.icp_tier,
-    coalesce(current_fit.profile_completeness, 0) as profile_completeness
+    coalesce(current_fit.profile_completeness, 0) as profile_completeness,
+    -- open: still to be worked, the leads the morning lists rank
+    (
+        not coalesce(current_contacts.is_deleted, false)
+        and milestones.became_customer_at is null
+        and coalesce(current_contacts.lifecycle_stage, '') not in ('customer', 'disqualified')
+    ) as is_open
 from leads
 left join current_contacts
     on leads.contact_id = current_contacts.contact_id
