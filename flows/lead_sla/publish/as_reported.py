@@ -66,6 +66,7 @@ AS_REPORTED: tuple[ReportedTable, ...] = (
     ReportedTable("marts.fct_lead_funnel_daily", "report_date", ("channel",), restated=True),
     ReportedTable("scoring.lead_scores", "score_date", ("lead_id",), restated=False),
     ReportedTable("scoring.lead_priority_list", "score_date", ("owner_id", "priority_rank"), restated=False),
+    ReportedTable("scoring.leads_needing_owner", "score_date", ("lead_id",), restated=False),
 )
 
 _METADATA = (("reported_on", "date"), ("reported_at", "timestamp"), ("reported_by_run_id", "varchar"))

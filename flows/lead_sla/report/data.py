@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from lead_sla.publish.as_reported import owner_names, restatement_lines, restatements
 from lead_sla.report.formatting import number
 
 Row = dict[str, Any]
@@ -80,6 +81,25 @@ class Funnel:
     total: Row
     currency: str | None
     won_deals_other_currency: int | None  # won deals whose amount is not in won_amount (None: the mart has no such column)
+    cohort_window_days: int | None = None  # the days within which a cohort's conversion counts
+
+
+@dataclass(frozen=True)
+class Restated:
+    """Past days whose published numbers changed after their first report (headline numbers)."""
+
+    since: date
+    lines: list[str]  # plain words, newest restatement first
+    rows: int  # restated rows (day, table and rep, segment or channel) since ``since``
+
+
+@dataclass(frozen=True)
+class ManagerView:
+    """What the sales manager acts on: leads without an active owner, and stale deadlines."""
+
+    needs_owner: list[Row]  # scoring.leads_needing_owner, in rank order
+    stale: list[Row]  # leads of every rep's list whose deadline was missed long ago
+    available: bool  # False: the scoring lists are not published
 
 
 @dataclass(frozen=True)
@@ -120,6 +140,8 @@ class ReportData:
     funnel: Funnel
     icp: list[IcpVersion]
     lead_lists: LeadLists
+    restated: Restated
+    manager: ManagerView
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -179,6 +201,8 @@ def load_report_data(published_db: Path, run_date: date) -> ReportData:
             funnel=_funnel(conn, run_date),
             icp=_icp(conn),
             lead_lists=_lead_lists(conn, run_date),
+            restated=_restated(conn, run_date),
+            manager=_manager(conn, run_date),
         )
     finally:
         conn.close()
@@ -204,7 +228,9 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "marts.fct_lead_funnel_daily": (
         "report_date", "channel", "sessions", "unique_visitors", "new_leads", "mqls", "sqls",
-        "opportunities", "won_deals", "won_amount", "currency",
+        "opportunities", "won_deals", "won_amount", "currency", "cohort_window_days", "cohort_visitors",
+        "cohort_visitors_identified", "cohort_leads", "cohort_mqls", "cohort_sqls", "cohort_opportunities",
+        "cohort_customers",
     ),
     "marts.fct_icp_evidence": (
         "icp_version", "evidence_type", "attribute", "attribute_value", "rule_id", "rule_points", "leads",
@@ -430,15 +456,19 @@ def _breaches(conn: duckdb.DuckDBPyConnection, run_date: date) -> Breaches:
     return Breaches(start, run_date, reps, total, week_starts, dict(sorted(weekly.items())))
 
 
-FUNNEL_SUMS = ("sessions", "unique_visitors", "new_leads", "mqls", "sqls", "opportunities", "won_deals", "won_amount")
+FUNNEL_SUMS = ("sessions", "unique_visitors", "new_leads", "mqls", "sqls", "opportunities", "won_deals", "won_amount",
+               "cohort_visitors", "cohort_visitors_identified", "cohort_leads", "cohort_mqls", "cohort_sqls",
+               "cohort_opportunities", "cohort_customers")
 
 
 def _funnel_rates(row: Row) -> None:
-    row["visitor_to_lead_rate"] = _ratio(row["new_leads"], row["unique_visitors"])
-    row["lead_to_mql_rate"] = _ratio(row["mqls"], row["new_leads"])
-    row["mql_to_sql_rate"] = _ratio(row["sqls"], row["mqls"])
-    row["sql_to_opportunity_rate"] = _ratio(row["opportunities"], row["sqls"])
-    row["opportunity_to_won_rate"] = _ratio(row["won_deals"], row["opportunities"])
+    """Cohort conversion of the period: of the visitors first seen and the leads created in it, the
+    share that reached each later stage so far (within the cohort window). Always between 0 and 1."""
+    row["visitor_to_lead_rate"] = _ratio(row["cohort_visitors_identified"], row["cohort_visitors"])
+    row["lead_to_mql_rate"] = _ratio(row["cohort_mqls"], row["cohort_leads"])
+    row["lead_to_sql_rate"] = _ratio(row["cohort_sqls"], row["cohort_leads"])
+    row["lead_to_opportunity_rate"] = _ratio(row["cohort_opportunities"], row["cohort_leads"])
+    row["lead_to_customer_rate"] = _ratio(row["cohort_customers"], row["cohort_leads"])
 
 
 def _funnel(conn: duckdb.DuckDBPyConnection, run_date: date) -> Funnel:
@@ -466,7 +496,9 @@ def _funnel(conn: duckdb.DuckDBPyConnection, run_date: date) -> Funnel:
             [start, run_date],
         ).fetchone()
         other = int(found[0]) if found else 0
-    return Funnel(start, run_date, channels, total, ", ".join(sorted(currencies)) or None, other)
+    window = conn.execute("SELECT max(cohort_window_days) FROM marts.fct_lead_funnel_daily").fetchone()
+    return Funnel(start, run_date, channels, total, ", ".join(sorted(currencies)) or None, other,
+                  int(window[0]) if window and window[0] is not None else None)
 
 
 def _icp(conn: duckdb.DuckDBPyConnection) -> list[IcpVersion]:
@@ -496,6 +528,44 @@ def _icp(conn: duckdb.DuckDBPyConnection) -> list[IcpVersion]:
         overall = next((number(r["overall_win_rate"]) for r in mine if number(r["overall_win_rate"]) is not None), None)
         result.append(IcpVersion(version, version == current, overall, population, wins, attributes, tiers))
     return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Restated days and the manager's view
+
+RESTATED_DAYS = 14  # restatements published in the two weeks ending on the day
+
+
+def _restated(conn: duckdb.DuckDBPyConnection, run_date: date) -> Restated:
+    """The headline numbers of past days that changed after their first report, restated in the
+    last ``RESTATED_DAYS`` days (from ``marts.as_reported_restatements``)."""
+    since = run_date - timedelta(days=RESTATED_DAYS - 1)
+    lines = restatement_lines(restatements(conn, since=since), owner_names(conn))
+    return Restated(since, lines, len(lines))
+
+
+STALE_BUCKET = "stale"
+
+
+def _manager(conn: duckdb.DuckDBPyConnection, run_date: date) -> ManagerView:
+    if not _columns(conn, "scoring", "leads_needing_owner") or not _columns(conn, "scoring", "lead_priority_list"):
+        return ManagerView([], [], False)
+    needs_owner = _rows(
+        conn,
+        """SELECT needs_owner_rank AS rank, lead_id, lead_name, company_name, last_owner_id, last_owner_name,
+                  owner_deactivated_at, handed_off_at, is_routing_breach, priority_score, reason
+           FROM scoring.leads_needing_owner WHERE score_date = ? ORDER BY needs_owner_rank""",
+        [run_date],
+    )
+    stale = _rows(
+        conn,
+        f"""SELECT owner_id, owner_name, priority_rank AS rank, lead_id, lead_name, company_name, sla_due_at,
+                   business_minutes_to_due, priority_score
+            FROM {PRIORITY_LIST} WHERE score_date = ? AND urgency_bucket = ?
+            ORDER BY sla_due_at, owner_id, lead_id""",
+        [run_date, STALE_BUCKET],
+    )
+    return ManagerView(needs_owner, stale, True)
 
 
 # ---------------------------------------------------------------------------------------------

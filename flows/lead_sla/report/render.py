@@ -22,10 +22,12 @@ from lead_sla.report.data import (
     Funnel,
     IcpVersion,
     LeadLists,
+    ManagerView,
     Marketing,
     ReportData,
     RepList,
     Response,
+    Restated,
     Row,
 )
 from lead_sla.report.formatting import (
@@ -401,11 +403,11 @@ def breaches_section(data: ReportData) -> str:
 # Funnel
 
 
-FUNNEL_STAGES = (("New leads", "new_leads", "visitor_to_lead_rate", "of visitors"),
-                 ("MQLs", "mqls", "lead_to_mql_rate", "of leads"),
-                 ("SQLs", "sqls", "mql_to_sql_rate", "of MQLs"),
-                 ("Opportunities", "opportunities", "sql_to_opportunity_rate", "of SQLs"),
-                 ("Won deals", "won_deals", "opportunity_to_won_rate", "of opps"))
+FUNNEL_STAGES = (("New leads", "new_leads", "visitor_to_lead_rate", "of new visitors"),
+                 ("MQLs", "mqls", "lead_to_mql_rate", "of new leads"),
+                 ("SQLs", "sqls", "lead_to_sql_rate", "of new leads"),
+                 ("Opportunities", "opportunities", "lead_to_opportunity_rate", "of new leads"),
+                 ("Won deals", "won_deals", "lead_to_customer_rate", "of new leads became customers"))
 
 
 def funnel_section(data: ReportData) -> str:
@@ -436,8 +438,10 @@ def funnel_section(data: ReportData) -> str:
 
     table = render_table(
         "Funnel counts and conversion by channel",
-        "Sums of the daily funnel; conversion = this stage ÷ the previous stage in the same period (flow, not cohorts). "
-        "Visitors are distinct per day, summed over days.",
+        "Counts: what happened in the period (sums of the daily funnel; visitors are distinct per day, summed over days). "
+        f"Rates: cohorts, of the visitors first seen and the leads created in the period, the share that reached the stage "
+        f"so far, within {f.cohort_window_days or 'the window of'} days; a share between 0 and 1 that still grows while "
+        "the cohorts mature.",
         [("Channel", False), ("Sessions", True), ("Visitors", True)] + [(s[0], True) for s in FUNNEL_STAGES] + [("Won amount", True)],
         [row(c, str(c["channel"]), n) for c, n in zip(f.channels, names)], [row(f.total, "total", "All channels")],
     )
@@ -543,6 +547,73 @@ def _split(groups: list[svg.IntervalGroup]) -> list[list[svg.IntervalGroup]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Restated days
+
+
+def restated_section(data: ReportData) -> str:
+    r: Restated = data.restated
+    title = "Restated since first reported"
+    lede = ("Every daily number describes its day with everything known now, so data that arrives late changes past "
+            "days. These past days' headline numbers differ from what their own morning report said; the first "
+            "report of every day stays in the *_as_reported tables.")
+    if not r.lines:
+        return section("restated", title, period_text(r.since, data.run_date), lede,
+                       empty_metric("restated.rows", 0, "No past day changed after its first report in this period."))
+    items = "".join(f"<li>{escape(line)}</li>" for line in r.lines[:LIST_VISIBLE])
+    body = (f'<p class="note">{metric_span("restated.rows", r.rows, integer(r.rows))} '
+            f"restated row{'s' if r.rows != 1 else ''} (day, table and rep, segment or channel), newest first.</p>"
+            f'<ul class="restated">{items}</ul>')
+    if len(r.lines) > LIST_VISIBLE:
+        body += details(f"Show the other {len(r.lines) - LIST_VISIBLE}",
+                        '<ul class="restated">' + "".join(f"<li>{escape(x)}</li>" for x in r.lines[LIST_VISIBLE:]) + "</ul>")
+    return section("restated", title, period_text(r.since, data.run_date), lede, body)
+
+
+# ---------------------------------------------------------------------------------------------
+# The manager's view
+
+
+def manager_section(data: ReportData, zone: ZoneInfo | None) -> str:
+    m: ManagerView = data.manager
+    title, day = "For the manager: leads without an owner, stale deadlines", short_day(data.run_date)
+    lede = ("Handed-off leads whose owner is deactivated (or who never had one) are on no rep's list: assign them. "
+            "Deadlines missed long ago sit at the bottom of their rep's list; here they are in one place.")
+    if not m.available:
+        return section("manager", title, day, lede, empty("The scoring lists are not published, so there is no manager's view."))
+    headers = [("#", True), ("Lead", False), ("Last owner", False), ("Handed off", False), ("Why", False)]
+    rows = [[mc(f"manager.needs_owner.{raw(r['rank'])}.rank", r["rank"], integer),
+             Cell(html=f'<span {metric_attrs("manager.needs_owner." + str(raw(r["rank"])) + ".lead", r["lead_id"])}>'
+                       f'{escape(str(r.get("lead_name") or r["lead_id"]))}</span>', numeric=False),
+             text_cell(str(r.get("last_owner_name") or r.get("last_owner_id") or "none")),
+             text_cell(local_time(r.get("handed_off_at"), zone, data.run_date)),
+             text_cell(str(r.get("reason") or DASH) + (" · routing breach" if r.get("is_routing_breach") else ""))]
+            for r in m.needs_owner]
+    count = len(m.needs_owner)
+    body = (f'<h3>Needs an owner {metric_span("manager.needs_owner.count", count, f"({count})", css="count")}</h3>'
+            + (render_table("Leads that need an owner", "", headers, rows[:LIST_VISIBLE], css="list", caption_hidden=True)
+               if rows else empty("Every handed-off lead has an active owner.")))
+    if len(rows) > LIST_VISIBLE:
+        body += details(f"Show the other {len(rows) - LIST_VISIBLE}",
+                        render_table("More leads that need an owner", "", headers, rows[LIST_VISIBLE:], css="list",
+                                     caption_hidden=True))
+    stale_headers = [("Rep", False), ("Lead", False), ("Due", False), ("Overdue", True)]
+    stale_rows = [[text_cell(str(r.get("owner_name") or r["owner_id"])),
+                   Cell(html=f'<span {metric_attrs("manager.stale." + str(r["owner_id"]) + "." + str(r["rank"]), r["lead_id"])}>'
+                             f'{escape(str(r.get("lead_name") or r["lead_id"]))}</span>', numeric=False),
+                   text_cell(local_time(r.get("sla_due_at"), zone, data.run_date)),
+                   text_cell(business_minutes(-(number(r.get("business_minutes_to_due")) or 0)))]
+                  for r in m.stale]
+    body += (f'<h3>Stale deadlines {metric_span("manager.stale.count", len(m.stale), f"({len(m.stale)})", css="count")}</h3>'
+             + (render_table("Stale deadlines", "", stale_headers, stale_rows[:LIST_VISIBLE], css="list", caption_hidden=True)
+                if stale_rows else empty("No deadline is stale.")))
+    if len(stale_rows) > LIST_VISIBLE:
+        body += details(f"Show the other {len(stale_rows) - LIST_VISIBLE}",
+                        render_table("More stale deadlines", "", stale_headers, stale_rows[LIST_VISIBLE:], css="list",
+                                     caption_hidden=True))
+    return section("manager", title, day, lede, body)
+
+
+# ---------------------------------------------------------------------------------------------
 # Each rep's list
 
 
@@ -550,8 +621,9 @@ def lists_section(data: ReportData, zone: ZoneInfo | None) -> str:
     lists: LeadLists = data.lead_lists
     title, day = "Each rep's list for the day", short_day(data.run_date)
     if lists.source == "scoring":
-        lede = ("Each rep's ranked open leads from the scoring flow: deadlines that can still be met first, then the "
-                "overdue ones, then by score; with the reasons in words.")
+        lede = ("Each rep's ranked open leads from the scoring flow: deadlines that can still be met first (soonest due "
+                "first), then deadlines missed in the last few business days, then every other lead by score; deadlines "
+                "missed long ago come last (the manager sees them too). With the reasons in words.")
     else:
         lede = ("Each rep's handed-off leads with no first touch yet (the scoring flow's ranked lists are not published): "
                 "still within the SLA first, soonest due on top, then those already overdue, most recent first.")
@@ -627,7 +699,7 @@ def _status_badge(row: Row, unassigned: bool, as_of: datetime | None) -> str:
         if status == "open_breach" or gap < 0:
             return badge(f"Overdue {_span(-gap)}", "bad")
         return badge(f"Due in {_span(gap)}", "warn" if gap <= 240 else "neutral")
-    if row.get("urgency_bucket") == "no_open_sla" or status in (None, "met", "late", "excluded"):
+    if row.get("urgency_bucket") == "no_deadline" or status in (None, "met", "late", "excluded"):
         return badge("No open SLA", "neutral")
     return badge(label(STATUS_NAMES, status), "neutral")
 
@@ -648,7 +720,8 @@ def _span(total_minutes: float) -> str:
 
 
 SECTIONS = [("summary", "At a glance"), ("marketing", "Marketing"), ("response", "First response"),
-            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("lists", "Rep lists")]
+            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("restated", "Restated days"),
+            ("manager", "Manager"), ("lists", "Rep lists")]
 
 
 def render_report(data: ReportData, reporting_timezone: str | None = None) -> str:
@@ -658,7 +731,8 @@ def render_report(data: ReportData, reporting_timezone: str | None = None) -> st
     meta = (f"Data as of the end of the day{f' ({reporting_timezone})' if reporting_timezone else ''} · published run "
             f"{data.publication.run_id}" + (f" at {published:%Y-%m-%d %H:%M} UTC" if published else ""))
     blocks = [summary_section(data), marketing_section(data), response_section(data), breaches_section(data),
-              funnel_section(data), icp_section(data), lists_section(data, zone)]
+              funnel_section(data), icp_section(data), restated_section(data), manager_section(data, zone),
+              lists_section(data, zone)]
     footer = (
         "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
         "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, dim_leads"

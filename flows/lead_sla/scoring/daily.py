@@ -2,9 +2,9 @@
 
 These are the plain functions behind the Prefect flow :mod:`lead_sla.flows.scoring`; each takes
 an open warehouse connection. :func:`decide_model` trains (or declines to train) the model for
-a day; :func:`score_day` computes ``scoring.lead_scores``, ``scoring.lead_score_contributions``
-and ``scoring.lead_priority_list`` for the day and replaces the day in all three in one
-transaction.
+a day; :func:`score_day` computes ``scoring.lead_scores``, ``scoring.lead_score_contributions``,
+``scoring.lead_priority_list`` and ``scoring.leads_needing_owner`` for the day and makes the four
+tables hold that day, in one transaction.
 """
 
 from __future__ import annotations
@@ -20,10 +20,10 @@ from sklearn.pipeline import Pipeline
 
 from lead_sla.scoring.features import score_anchors
 from lead_sla.scoring.model import ModelDecision, labelled_history, load_estimator, predict, save_model, train_model
-from lead_sla.scoring.priority import build_priority_list, owners, sla_clocks
+from lead_sla.scoring.priority import build_priority_list, needs_owner_list, owners, sla_clocks
 from lead_sla.scoring.settings import ModelPolicy
 from lead_sla.scoring.sources import LEADS, open_lead_anchors, require_marts_of_day
-from lead_sla.scoring.tables import CONTRIBUTIONS, LEAD_SCORES, PRIORITY_LIST, ensure_scoring_schema, write_day
+from lead_sla.scoring.tables import CONTRIBUTIONS, LEAD_SCORES, NEEDS_OWNER, PRIORITY_LIST, ensure_scoring_schema, write_day
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ def day_frames(
     model_version: str | None,
     model_status: str,
 ) -> dict[str, pd.DataFrame]:
-    """The rows of the three day tables for ``day`` (nothing written)."""
+    """The rows of the day tables for ``day`` (nothing written)."""
     as_of = require_marts_of_day(conn, day, timezone)
     anchors = open_lead_anchors(conn, day, timezone)
     scored = score_anchors(conn, anchors)
@@ -134,10 +134,12 @@ def day_frames(
     engagement = scored.engagement_contributions.rename(columns={"row_id": "lead_id"})
     contributions = _contributions(day, fit, engagement)
 
-    clocks = sla_clocks(conn, as_of)
+    clocks = sla_clocks(conn)
     listed = build_priority_list(frame, clocks, fit, engagement, owners(conn), as_of=as_of)
     listed.insert(0, "score_date", pd.Timestamp(day))
-    return {LEAD_SCORES: lead_scores, CONTRIBUTIONS: contributions, PRIORITY_LIST: listed}
+    unowned = needs_owner_list(conn, frame)
+    unowned.insert(0, "score_date", pd.Timestamp(day))
+    return {LEAD_SCORES: lead_scores, CONTRIBUTIONS: contributions, PRIORITY_LIST: listed, NEEDS_OWNER: unowned}
 
 
 def _contributions(day: date, fit: pd.DataFrame, engagement: pd.DataFrame) -> pd.DataFrame:

@@ -4,7 +4,9 @@ For day D everything goes under ``<exports root>/<D>/`` (by default ``<warehouse
 
 - ``owners/<owner_id>.csv``: the owner's whole ranked list (UTF-8, one header line);
 - ``crm_tasks.json``: ``{"score_date": D, "tasks": [...]}``, the top ``tasks_per_owner`` leads
-  of each owner as tasks, e.g. ``"subject": "Call Jane Doe — due Mon 2 Nov 14:30 Europe/Warsaw"``.
+  of each owner as tasks, e.g. ``"subject": "Call Jane Doe — due Mon 2 Nov 14:30 Europe/Warsaw"``;
+- ``needs_owner.csv``: the manager's list of handed-off leads without an active owner
+  (``scoring.leads_needing_owner``): no deactivated rep gets a list or a task.
 
 Each task carries an ``idempotency_key``, a hash of (D, owner, contact): pushing the same day
 twice names the same tasks, so the CRM (and our ledger) can refuse duplicates. The folder is
@@ -26,8 +28,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from lead_sla.scoring.priority import DUE_WITHIN_240, DUE_WITHIN_60, OVERDUE, to_local
-from lead_sla.scoring.tables import PRIORITY_LIST
+from lead_sla.scoring.priority import DEADLINE_AHEAD, RECENTLY_OVERDUE, to_local
+from lead_sla.scoring.tables import NEEDS_OWNER, PRIORITY_LIST
 
 TASKS_FILE = "crm_tasks.json"
 OWNERS_FOLDER = "owners"
@@ -36,7 +38,12 @@ CSV_COLUMNS = (
     "sla_due_local", "business_minutes_to_due", "sla_status", "priority_score", "score_basis",
     "reason_1", "reason_2", "reason_3", "lead_id", "contact_id", "handoff_id",
 )
-TASK_PRIORITY = {DUE_WITHIN_60.name: "high", OVERDUE.name: "high", DUE_WITHIN_240.name: "medium"}
+TASK_PRIORITY = {DEADLINE_AHEAD.name: "high", RECENTLY_OVERDUE.name: "high"}
+NEEDS_OWNER_FILE = "needs_owner.csv"
+NEEDS_OWNER_COLUMNS = (
+    "needs_owner_rank", "lead_name", "email", "company_name", "last_owner_name", "owner_deactivated_at",
+    "handed_off_at", "is_routing_breach", "priority_score", "reason", "lead_id", "contact_id", "handoff_id",
+)
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,7 @@ def task_subject(lead_name: str, bucket: str, sla_due_at: datetime | None, timez
     """``Call Jane Doe — due Mon 2 Nov 14:30 Europe/Warsaw``; ``Follow up with …`` without an open clock."""
     if sla_due_at is None or pd.isna(sla_due_at):
         return f"Follow up with {lead_name}"
-    if bucket == OVERDUE.name:
+    if bucket != DEADLINE_AHEAD.name:
         return f"Call {lead_name} — overdue since {local_due(sla_due_at, timezone)}"
     return f"Call {lead_name} — due {local_due(sla_due_at, timezone)}"
 
@@ -126,6 +133,13 @@ def export_day(
         tasks += [task_payload(row, score_date) for _, row in owned.head(tasks_per_owner).iterrows()]
     document = {"score_date": score_date.isoformat(), "tasks": tasks}
     (staging / TASKS_FILE).write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    unowned = conn.execute(f"select * from {NEEDS_OWNER} where score_date = ? order by needs_owner_rank",
+                           [score_date]).df()
+    with open(staging / NEEDS_OWNER_FILE, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(NEEDS_OWNER_COLUMNS)
+        for _, row in unowned.iterrows():
+            writer.writerow([_csv_value(row, column) for column in NEEDS_OWNER_COLUMNS])
 
     previous = exports_root / f".{score_date.isoformat()}.previous-{os.getpid()}"
     if folder.exists():

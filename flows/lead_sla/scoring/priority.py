@@ -1,34 +1,32 @@
-"""The prioritized lead list of each owner: SLA urgency first, then score, with reasons in words.
+"""The prioritized lead list of each rep: SLA urgency first, then score, with reasons in words.
 
-The urgency rule
-----------------
-A lead has an *open SLA clock* when its latest handoff has not been touched yet and is
-``pending`` or ``open_breach`` for its current owner (the rep view of ``fct_sales_sla`` when
-the rep is the owner, the team view when the first owner still is). Its *business minutes to
-due* are counted on the owner's business calendar (working hours in the owner's zone, weekends,
-holidays and absences skipped; ``intermediate.int_business_intervals_cumulated``) from the end of
-the scored day to ``sla_due_at``; negative once past due. (Wall-clock minutes when the owner has
-no calendar.) Each lead falls in one bucket:
+The order rule
+--------------
+The deadlines come from ``marts.fct_sales_sla`` (rep view): a lead has an *open deadline* for its
+rep when its latest handoff is untouched and the rep it is held to is the lead's current owner;
+``rep_urgency`` says where that deadline stands at the end of the scored day, on the rep's
+business calendar (the rule and its number of days are the agreement's, ``config/sla.yml``
+``priority_list``). Each lead falls in one bucket:
 
-| order | bucket | rule |
-|---|---|---|
-| 1 | ``due_within_60`` | open clock, 0 < business minutes to due <= 60: can still be met, only just |
-| 2 | ``overdue`` | open clock, due time passed (``open_breach``): call now, but it is late already |
-| 3 | ``due_within_240`` | open clock, 60 < minutes <= 240 (half a working day) |
-| 4 | ``due_later`` | open clock, more than 240 business minutes left |
-| 5 | ``no_open_sla`` | no open clock: touched already, or never handed off |
+| order | bucket | rule | within the bucket |
+|---|---|---|---|
+| 1 | ``deadline_ahead`` | an open deadline that can still be met | soonest due first |
+| 2 | ``recently_overdue`` | an open deadline missed within the last few business days | score, high first |
+| 3 | ``no_deadline`` | no open deadline: touched already, or never handed off | score, high first |
+| 4 | ``stale`` | an open deadline missed longer ago: listed last, and shown to the manager | score, high first |
 
-Within an owner the rank orders by (bucket order, ``priority_score`` high first, ``sla_due_at``
-earliest first, ``lead_id``). The bucket always wins: a lead due in 40 business minutes comes
-before a better lead due tomorrow. Saving a deadline that can still be met comes before the
-overdue ones, whose damage is done; the overdue come before everything with time to spare.
+Saving a deadline that can still be met comes first; a deadline just missed still beats leads
+without one; a lead overdue for weeks no longer pushes fresh work down the list.
+
+Leads whose owner is deactivated (or who have none) are on no rep's list: they need an owner, and
+the manager's list ``scoring.leads_needing_owner`` ranks them.
 
 Reasons
 -------
-Up to three per lead, in order: the SLA when the lead is in bucket 1, 2 or 3 ("SLA due in 40
-business minutes"); then the largest contributions to the combined score, each ICP rule counted
-at ``0.6 x points`` and each engagement signal at ``0.4 x its share of the engagement score``
-("Requested a demo 2 h ago", "Industry: software (+25)").
+Up to three per lead, in order: the deadline when there is one ("SLA due in 40 business
+minutes", "SLA overdue since Mon 27 Jul"); then the largest contributions to the combined score,
+each ICP rule counted at ``0.6 x points`` and each engagement signal at ``0.4 x its share of the
+engagement score`` ("Requested a demo 2 h ago", "Industry: software (+25)").
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ import pandas as pd
 from lead_sla.scoring.engagement import engagement_reason
 from lead_sla.scoring.features import ENGAGEMENT_WEIGHT, FIT_WEIGHT
 from lead_sla.scoring.fit import fit_reason
-from lead_sla.scoring.sources import ANCHORS, BUSINESS_INTERVALS, HANDOFFS, LEADS, USERS
+from lead_sla.scoring.sources import ANCHORS, HANDOFFS, LEADS, REPS
 
 REASONS_PER_LEAD = 3
 BUSINESS_DAY_MINUTES = 480
@@ -53,135 +51,123 @@ BUSINESS_DAY_MINUTES = 480
 class UrgencyBucket:
     name: str
     order: int
-    max_business_minutes: float | None  # upper bound of the bucket (inclusive), for the due_* buckets
 
 
-DUE_WITHIN_60 = UrgencyBucket("due_within_60", 1, 60.0)
-OVERDUE = UrgencyBucket("overdue", 2, None)
-DUE_WITHIN_240 = UrgencyBucket("due_within_240", 3, 240.0)
-DUE_LATER = UrgencyBucket("due_later", 4, None)
-NO_OPEN_SLA = UrgencyBucket("no_open_sla", 5, None)
-URGENCY_BUCKETS = (DUE_WITHIN_60, OVERDUE, DUE_WITHIN_240, DUE_LATER, NO_OPEN_SLA)
+DEADLINE_AHEAD = UrgencyBucket("deadline_ahead", 1)
+RECENTLY_OVERDUE = UrgencyBucket("recently_overdue", 2)
+NO_DEADLINE = UrgencyBucket("no_deadline", 3)
+STALE = UrgencyBucket("stale", 4)
+URGENCY_BUCKETS = (DEADLINE_AHEAD, RECENTLY_OVERDUE, NO_DEADLINE, STALE)
 URGENCY_BY_NAME = {bucket.name: bucket for bucket in URGENCY_BUCKETS}
-URGENT_BUCKETS = {DUE_WITHIN_60.name, OVERDUE.name, DUE_WITHIN_240.name}
+DEADLINE_BUCKETS = {DEADLINE_AHEAD.name, RECENTLY_OVERDUE.name, STALE.name}
 
 
-def urgency_bucket(has_open_clock: bool, business_minutes_to_due: float | None) -> UrgencyBucket:
-    """The bucket of a lead (see the module docstring)."""
-    if not has_open_clock:
-        return NO_OPEN_SLA
-    if business_minutes_to_due is None or pd.isna(business_minutes_to_due) or business_minutes_to_due <= 0:
-        return OVERDUE
-    if business_minutes_to_due <= DUE_WITHIN_60.max_business_minutes:  # type: ignore[operator]
-        return DUE_WITHIN_60
-    if business_minutes_to_due <= DUE_WITHIN_240.max_business_minutes:  # type: ignore[operator]
-        return DUE_WITHIN_240
-    return DUE_LATER
+def urgency_bucket(rep_urgency: str | None) -> UrgencyBucket:
+    """The bucket of a lead from its deadline's ``rep_urgency`` (null: no open deadline)."""
+    if rep_urgency is None or (not isinstance(rep_urgency, str) and pd.isna(rep_urgency)):
+        return NO_DEADLINE
+    return URGENCY_BY_NAME[rep_urgency]
 
 
-_CLOCKS_SQL = f"""
+_DEADLINES_SQL = f"""
 with latest as (
     select *
     from {HANDOFFS}
     qualify row_number() over (
         partition by contact_id order by handoff_number desc, handed_off_at desc, handoff_id desc
     ) = 1
-),
-owned as (
-    select leads.lead_id, leads.contact_id, leads.owner_id
-    from {LEADS} as leads
-    inner join {ANCHORS} as anchors
-        on anchors.lead_id = leads.lead_id
-    where leads.owner_id is not null
-),
-calendars as (
-    select distinct calendar_id from {BUSINESS_INTERVALS}
 )
 select
-    owned.lead_id,
-    owned.owner_id,
+    leads.lead_id,
+    leads.owner_id,
     latest.handoff_id,
-    case
-        when latest.rep_owner_id = owned.owner_id then latest.rep_sla_due_at
-        when latest.owner_id = owned.owner_id then latest.sla_due_at
-    end as sla_due_at,
-    case when latest.rep_owner_id = owned.owner_id then latest.rep_sla_status else latest.sla_status end
-        as sla_status,
-    latest.first_touch_at,
-    case
-        when owned.owner_id in (select calendar_id from calendars) then owned.owner_id
-        when 'default' in (select calendar_id from calendars) then 'default'
-    end as calendar_id
-from owned
+    coalesce(reps.is_active, true) as is_owner_active,
+    case when latest.rep_owner_id = leads.owner_id then latest.rep_urgency end as rep_urgency,
+    case when latest.rep_owner_id = leads.owner_id and latest.rep_urgency is not null
+        then latest.rep_sla_due_at end as sla_due_at,
+    case when latest.rep_owner_id = leads.owner_id and latest.rep_urgency is not null
+        then latest.rep_business_minutes_to_due end as business_minutes_to_due,
+    case when latest.rep_owner_id = leads.owner_id then latest.rep_sla_status else latest.sla_status end
+        as sla_status
+from {LEADS} as leads
+inner join {ANCHORS} as anchors
+    on anchors.lead_id = leads.lead_id
+left join {REPS} as reps
+    on reps.owner_id = leads.owner_id
 left join latest
-    on latest.contact_id = owned.contact_id
-order by owned.lead_id
-"""
-
-_POSITIONS_SQL = f"""
-select
-    points.lead_id,
-    points.point,
-    case
-        when points.calendar_id is null then null
-        when intervals.calendar_id is null then 0
-        when date_diff('second', intervals.interval_start_at, points.at) >= intervals.work_seconds
-            then intervals.cumulative_seconds_after
-        else intervals.cumulative_seconds_before + date_diff('second', intervals.interval_start_at, points.at)
-    end as position_seconds
-from _scoring_clock_points as points
-asof left join {BUSINESS_INTERVALS} as intervals
-    on intervals.calendar_id = points.calendar_id
-    and points.at >= intervals.interval_start_at
+    on latest.contact_id = leads.contact_id
+where leads.owner_id is not null
+order by leads.lead_id
 """
 
 
-def sla_clocks(conn: duckdb.DuckDBPyConnection, as_of: datetime) -> pd.DataFrame:
-    """Per owned lead among the anchors: its latest handoff's clock and business minutes to due.
+def sla_clocks(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Per owned lead among the anchors: its deadline for its owner, as ``marts.fct_sales_sla`` has it.
 
-    Columns: ``lead_id, owner_id, handoff_id, sla_due_at, sla_status, has_open_clock,
-    business_minutes_to_due`` (null without an open clock).
+    Columns: ``lead_id, owner_id, handoff_id, is_owner_active, rep_urgency, sla_due_at,
+    business_minutes_to_due, sla_status`` (the deadline columns null without an open deadline).
     """
-    clocks = conn.execute(_CLOCKS_SQL).df()
-    clocks["has_open_clock"] = (
-        clocks["handoff_id"].notna()
-        & clocks["first_touch_at"].isna()
-        & clocks["sla_due_at"].notna()
-        & clocks["sla_status"].isin(["pending", "open_breach"])
-    )
-    open_clocks = clocks[clocks["has_open_clock"]]
-    points = pd.concat(
-        [
-            pd.DataFrame({"lead_id": open_clocks["lead_id"], "calendar_id": open_clocks["calendar_id"],
-                          "point": "due", "at": open_clocks["sla_due_at"]}),
-            pd.DataFrame({"lead_id": open_clocks["lead_id"], "calendar_id": open_clocks["calendar_id"],
-                          "point": "now", "at": pd.Timestamp(as_of)}),
-        ],
-        ignore_index=True,
-    )
-    points["at"] = pd.to_datetime(points["at"])
-    conn.register("_scoring_clock_points", points)
-    try:
-        positions = conn.execute(_POSITIONS_SQL).df()
-    finally:
-        conn.unregister("_scoring_clock_points")
-    wide = positions.pivot_table(index="lead_id", columns="point", values="position_seconds", aggfunc="first")
-    wide = wide.reindex(columns=["due", "now"])
-    business = ((wide["due"] - wide["now"]) / 60.0).rename("business_minutes_to_due").reset_index()
-    clocks = clocks.merge(business, on="lead_id", how="left")
-    wall = (pd.to_datetime(clocks["sla_due_at"]) - pd.Timestamp(as_of)).dt.total_seconds() / 60.0
-    clocks["business_minutes_to_due"] = clocks["business_minutes_to_due"].astype("float64").fillna(wall)
-    clocks.loc[~clocks["has_open_clock"], "business_minutes_to_due"] = float("nan")
-    return clocks[["lead_id", "owner_id", "handoff_id", "sla_due_at", "sla_status", "has_open_clock",
-                   "business_minutes_to_due"]]
+    return conn.execute(_DEADLINES_SQL).df()
+
+
+_UNOWNED_SQL = f"""
+with latest as (
+    select *
+    from {HANDOFFS}
+    qualify row_number() over (
+        partition by contact_id order by handoff_number desc, handed_off_at desc, handoff_id desc
+    ) = 1
+)
+select
+    leads.lead_id,
+    leads.owner_id as last_owner_id,
+    reps.name as last_owner_name,
+    reps.deactivated_at as owner_deactivated_at,
+    latest.handoff_id,
+    latest.handed_off_at,
+    latest.is_routing_breach
+from {LEADS} as leads
+inner join {ANCHORS} as anchors
+    on anchors.lead_id = leads.lead_id
+inner join latest
+    on latest.contact_id = leads.contact_id
+left join {REPS} as reps
+    on reps.owner_id = leads.owner_id
+where latest.outcome = 'open'
+    and (leads.owner_id is null or not coalesce(reps.is_active, true))
+order by leads.lead_id
+"""
+
+
+def needs_owner_list(conn: duckdb.DuckDBPyConnection, scores: pd.DataFrame) -> pd.DataFrame:
+    """The manager's list: handed-off leads still in mql whose owner is deactivated or missing,
+    routing breaches first, then by score. Returns the columns of ``scoring.leads_needing_owner``
+    but ``score_date``; ``scores`` as for :func:`build_priority_list`."""
+    unowned = conn.execute(_UNOWNED_SQL).df()
+    frame = unowned.merge(scores[["lead_id", "contact_id", "lead_name", "email", "company_name", "priority_score"]],
+                          on="lead_id", how="inner", validate="one_to_one")
+    frame["is_routing_breach"] = frame["is_routing_breach"].fillna(False).astype(bool)
+    frame = frame.sort_values(["is_routing_breach", "priority_score", "lead_id"], ascending=[False, False, True],
+                              kind="stable").reset_index(drop=True)
+    frame["needs_owner_rank"] = range(1, len(frame) + 1)
+    frame["reason"] = [
+        (f"Owner {name or owner} deactivated on {pd.Timestamp(when):%a %d %b %Y}" if isinstance(owner, str)
+         else f"No owner since the handoff on {pd.Timestamp(handed):%a %d %b %Y}")
+        for owner, name, when, handed in zip(frame["last_owner_id"], frame["last_owner_name"],
+                                             frame["owner_deactivated_at"], frame["handed_off_at"])
+    ]
+    return frame[[
+        "needs_owner_rank", "lead_id", "contact_id", "lead_name", "email", "company_name", "last_owner_id",
+        "last_owner_name", "owner_deactivated_at", "handoff_id", "handed_off_at", "is_routing_breach",
+        "priority_score", "reason",
+    ]]
 
 
 def owners(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Owner names and zones (latest CRM user versions): ``owner_id, owner_name, owner_timezone``."""
-    frame = conn.execute(
-        f"select owner_id, name as owner_name, timezone as owner_timezone from {USERS} where is_latest order by owner_id"
+    """Owner names and zones (``marts.dim_reps``): ``owner_id, owner_name, owner_timezone``."""
+    return conn.execute(
+        f"select owner_id, name as owner_name, timezone as owner_timezone from {REPS} order by owner_id"
     ).df()
-    return frame.drop_duplicates("owner_id", keep="first")
 
 
 def business_duration(minutes: float) -> str:
@@ -200,7 +186,7 @@ def sla_reason(bucket: UrgencyBucket, business_minutes_to_due: float, sla_due_at
     Past a whole business day (480 business minutes) overdue, the due day reads better than a
     count: ``SLA overdue since Mon 27 Jul`` (in the owner's zone when given).
     """
-    if bucket is OVERDUE:
+    if bucket is not DEADLINE_AHEAD:
         if pd.isna(business_minutes_to_due) or abs(business_minutes_to_due) < 1:
             return "SLA overdue"
         if abs(business_minutes_to_due) >= BUSINESS_DAY_MINUTES and sla_due_at is not None and not pd.isna(sla_due_at):
@@ -252,29 +238,33 @@ def build_priority_list(
     *,
     as_of: datetime,
 ) -> pd.DataFrame:
-    """Rank each owner's open leads and attach due times and reasons.
+    """Rank each active owner's open leads and attach due times and reasons.
 
     ``scores`` has one row per open lead (``lead_id, contact_id, lead_name, email,
     company_name, lifecycle_stage, fit_points, fit_score, icp_tier, engagement_score, p_convert,
     priority_score, score_basis``);
     ``clocks`` is :func:`sla_clocks`; the contributions are keyed by ``lead_id``. Leads without
-    an owner are not on any list. Returns the columns of ``scoring.lead_priority_list`` but
-    ``score_date``.
+    an owner, or whose owner is deactivated, are on no list. Returns the columns of
+    ``scoring.lead_priority_list`` but ``score_date``.
     """
-    frame = clocks.merge(scores.drop(columns=["owner_id"], errors="ignore"), on="lead_id", how="inner",
+    active = clocks[clocks["is_owner_active"].astype(bool)]
+    frame = active.merge(scores.drop(columns=["owner_id"], errors="ignore"), on="lead_id", how="inner",
                          validate="one_to_one")
-    buckets = [urgency_bucket(bool(open_), minutes)
-               for open_, minutes in zip(frame["has_open_clock"], frame["business_minutes_to_due"])]
+    buckets = [urgency_bucket(value) for value in frame["rep_urgency"]]
     frame["urgency_bucket"] = [bucket.name for bucket in buckets]
     frame["urgency_order"] = [bucket.order for bucket in buckets]
-    frame["_due_sort"] = pd.to_datetime(frame["sla_due_at"]).fillna(pd.Timestamp.max)
+    due = pd.to_datetime(frame["sla_due_at"])
+    # within "deadline ahead" the soonest due first; in every other bucket the best score first
+    frame["_within"] = [
+        (d.value if order == DEADLINE_AHEAD.order else -float(score))
+        for d, order, score in zip(due.fillna(pd.Timestamp.max), frame["urgency_order"], frame["priority_score"])
+    ]
+    frame["_due_sort"] = due.fillna(pd.Timestamp.max)
     frame = frame.sort_values(
-        ["owner_id", "urgency_order", "priority_score", "_due_sort", "lead_id"],
-        ascending=[True, True, False, True, True],
+        ["owner_id", "urgency_order", "_within", "_due_sort", "lead_id"],
         kind="stable",
     ).reset_index(drop=True)
     frame["priority_rank"] = frame.groupby("owner_id").cumcount() + 1
-    frame.loc[~frame["has_open_clock"].astype(bool), "sla_due_at"] = pd.NaT
     frame = frame.merge(owner_table, on="owner_id", how="left")
 
     fit_by_lead = {lead: rows for lead, rows in fit_contributions.groupby("lead_id", sort=False)}
@@ -284,7 +274,7 @@ def build_priority_list(
     reasons: list[list[str | None]] = []
     for row, bucket in zip(frame.itertuples(index=False), [URGENCY_BY_NAME[name] for name in frame["urgency_bucket"]]):
         words: list[str] = []
-        if bucket.name in URGENT_BUCKETS:
+        if bucket.name in DEADLINE_BUCKETS:
             words.append(sla_reason(bucket, row.business_minutes_to_due, row.sla_due_at, row.owner_timezone))
         ranked = ranked_reasons(
             fit_by_lead.get(row.lead_id, empty_fit),

@@ -7,11 +7,10 @@ the same as-of instant as the marts):
 |---|---|---|
 | open leads, owners, stages, milestone times | ``marts.dim_leads`` | who is scored, and labels (``became_customer_at``) |
 | profile as of any instant | ``marts.dim_lead_profile_history`` | fit on D, and at each training anchor |
-| handoffs, SLA due times and statuses | ``marts.fct_sales_sla`` | urgency on the lists; handoff anchors |
+| handoffs, SLA due times, statuses and urgency | ``marts.fct_sales_sla`` | the order of the lists (``rep_urgency``, ``rep_business_minutes_to_due``); handoff anchors |
 | ICP versions and rules | ``config.icp_versions``, ``config.icp_rules`` | the fit score |
 | behaviour: forms, sessions, e-mail clicks/opens | ``staging.stg_marketing__form_submissions``, ``intermediate.int_sessions_attributed``, ``staging.stg_marketing__email_events``, ``intermediate.int_identities_stitched`` | engagement (no mart exposes events per lead yet) |
-| owners' business calendars | ``intermediate.int_business_intervals_cumulated`` | business minutes to the SLA due time |
-| owners' names and zones | ``staging.stg_crm__users`` | the CRM tasks ("due 14:30 Europe/Warsaw") |
+| reps' names, zones, active or not | ``marts.dim_reps`` | the CRM tasks ("due 14:30 Europe/Warsaw"); no list for a deactivated rep |
 
 An *anchor* is a (lead, instant) at which a lead is scored with only what was known at that
 instant: ``score`` anchors are the open leads at the end of day D; the learned model learns from
@@ -38,8 +37,7 @@ IDENTITIES = "intermediate.int_identities_stitched"
 SESSIONS = "intermediate.int_sessions_attributed"
 FORMS = "staging.stg_marketing__form_submissions"
 EMAIL_EVENTS = "staging.stg_marketing__email_events"
-BUSINESS_INTERVALS = "intermediate.int_business_intervals_cumulated"
-USERS = "staging.stg_crm__users"
+REPS = "marts.dim_reps"
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     LEADS: ("lead_id", "contact_id", "email", "first_name", "last_name", "company_name", "owner_id",
@@ -48,16 +46,15 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     PROFILE_HISTORY: ("lead_id", "attribute", "attribute_value", "valid_from", "valid_to", "known_on"),
     HANDOFFS: ("handoff_id", "contact_id", "handoff_number", "handed_off_at", "handoff_date", "owner_id",
                "rep_owner_id", "priority", "sla_due_at", "rep_sla_due_at", "sla_status", "rep_sla_status",
-               "first_touch_at", "evaluated_as_of"),
+               "rep_urgency", "rep_business_minutes_to_due", "is_routing_breach", "outcome", "first_touch_at",
+               "evaluated_as_of"),
     ICP_VERSIONS: ("icp_version", "effective_from", "effective_to", "tier_a_min_points", "tier_b_min_points"),
     ICP_RULES: ("icp_version", "rule_id", "attribute", "attribute_value", "points", "label"),
     IDENTITIES: ("identifier_type", "identifier", "lead_id", "identified_at"),
     SESSIONS: ("visitor_id", "lead_id", "started_at", "landing_page", "known_on"),
     FORMS: ("email", "form_type", "submitted_at", "known_on"),
     EMAIL_EVENTS: ("email", "event_type", "occurred_at", "known_on"),
-    BUSINESS_INTERVALS: ("calendar_id", "interval_start_at", "work_seconds", "cumulative_seconds_before",
-                         "cumulative_seconds_after"),
-    USERS: ("owner_id", "name", "timezone", "is_latest"),
+    REPS: ("owner_id", "name", "timezone", "is_active", "deactivated_at"),
 }
 
 ANCHORS = "scoring_anchors"

@@ -8,6 +8,8 @@ so that a day can be deleted and re-inserted inside one transaction):
   engagement) and item (ICP rule id or engagement signal) (key score_date, lead_id, component, item).
 - ``scoring.lead_priority_list``: one row per score_date, owner and rank (key score_date,
   owner_id, priority_rank; also unique on score_date, lead_id).
+- ``scoring.leads_needing_owner``: one row per handed-off open lead without an active owner
+  (key score_date, lead_id; ranked by needs_owner_rank): the manager's list.
 - ``scoring.model_registry``: one row per trained model (key model_version; at most one per
   trained_for_date).
 - ``scoring.crm_task_pushes``: one row per CRM task sent (key idempotency_key).
@@ -30,10 +32,11 @@ import pandas as pd
 LEAD_SCORES = "scoring.lead_scores"
 CONTRIBUTIONS = "scoring.lead_score_contributions"
 PRIORITY_LIST = "scoring.lead_priority_list"
+NEEDS_OWNER = "scoring.leads_needing_owner"
 MODEL_REGISTRY = "scoring.model_registry"
 CRM_TASK_PUSHES = "scoring.crm_task_pushes"
 
-DAY_TABLES = (LEAD_SCORES, CONTRIBUTIONS, PRIORITY_LIST)
+DAY_TABLES = (LEAD_SCORES, CONTRIBUTIONS, PRIORITY_LIST, NEEDS_OWNER)
 
 # (column, type, description) per table: the DDL and the COMMENTs come from these.
 COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
@@ -76,7 +79,7 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
     PRIORITY_LIST: (
         ("score_date", "date", "The day scored: the list is for the next working day."),
         ("owner_id", "varchar", "The rep whose list it is (the lead's current owner)."),
-        ("priority_rank", "integer", "1 = call first. Ordered by urgency_order, then priority_score (high first), sla_due_at, lead_id."),
+        ("priority_rank", "integer", "1 = call first. Ordered by urgency_order; within deadline_ahead by sla_due_at (soonest first), within the others by priority_score (high first); then lead_id."),
         ("lead_id", "varchar", "The lead."),
         ("contact_id", "varchar", "Its CRM contact."),
         ("lead_name", "varchar", "First and last name, else the e-mail, else the lead id."),
@@ -89,9 +92,9 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("icp_tier", "varchar", "See scoring.lead_scores.icp_tier."),
         ("engagement_score", "double", "See scoring.lead_scores.engagement_score."),
         ("p_convert", "double", "See scoring.lead_scores.p_convert (null on fallback)."),
-        ("urgency_bucket", "varchar", "due_within_60, overdue, due_within_240, due_later or no_open_sla (see the urgency rule)."),
-        ("urgency_order", "integer", "1 to 5 in the order above: the first sort key."),
-        ("business_minutes_to_due", "double", "Business minutes of the owner's calendar from the end of score_date to sla_due_at (negative when overdue)."),
+        ("urgency_bucket", "varchar", "deadline_ahead, recently_overdue, no_deadline or stale (the agreement's priority_list rule, see scoring/README.md)."),
+        ("urgency_order", "integer", "1 to 4 in the order above: the first sort key."),
+        ("business_minutes_to_due", "double", "Business minutes of the rep's calendar from the end of score_date to sla_due_at (negative when overdue); from marts.fct_sales_sla."),
         ("sla_due_at", "timestamp", "First-touch due time (UTC) of the lead's untouched handoff; null without an open clock."),
         ("sla_status", "varchar", "SLA status of the lead's latest handoff (rep view when the rep is the owner)."),
         ("handoff_id", "varchar", "The lead's latest handoff, if any."),
@@ -130,6 +133,23 @@ COLUMNS: dict[str, tuple[tuple[str, str, str], ...]] = {
         ("artefact", "blob", "The fitted scikit-learn pipeline, joblib bytes."),
         ("artefact_sha256", "varchar", "SHA-256 of artefact."),
     ),
+    NEEDS_OWNER: (
+        ("score_date", "date", "The day scored."),
+        ("needs_owner_rank", "integer", "1 = assign first: routing breaches first, then by priority_score (high first)."),
+        ("lead_id", "varchar", "The lead."),
+        ("contact_id", "varchar", "Its CRM contact."),
+        ("lead_name", "varchar", "First and last name, else the e-mail, else the lead id."),
+        ("email", "varchar", "The lead's e-mail."),
+        ("company_name", "varchar", "The lead's company."),
+        ("last_owner_id", "varchar", "The owner the CRM still names (deactivated), or null when the lead never had one."),
+        ("last_owner_name", "varchar", "That owner's name."),
+        ("owner_deactivated_at", "timestamp", "When that owner was deactivated (UTC); null when the lead has no owner."),
+        ("handoff_id", "varchar", "The lead's latest handoff."),
+        ("handed_off_at", "timestamp", "When it was handed off (UTC)."),
+        ("is_routing_breach", "boolean", "The handoff went without an active owner longer than the routing limit."),
+        ("priority_score", "double", "See scoring.lead_scores.priority_score."),
+        ("reason", "varchar", "Why it is on the list, in words."),
+    ),
     CRM_TASK_PUSHES: (
         ("idempotency_key", "varchar", "sha256 of (score_date, owner_id, contact_id), sent as the Idempotency-Key header."),
         ("score_date", "date", "The list the task came from."),
@@ -145,6 +165,7 @@ TABLE_DESCRIPTIONS = {
     LEAD_SCORES: "One row per score_date and open lead: fit, engagement, learned conversion probability.",
     CONTRIBUTIONS: "One row per score_date, lead, component and item: what each ICP rule and engagement signal added.",
     PRIORITY_LIST: "One row per score_date, owner and rank: the open leads each rep works first, with due times and reasons.",
+    NEEDS_OWNER: "One row per handed-off open lead without an active owner: the manager's list to assign.",
     MODEL_REGISTRY: "One row per trained p_convert model: version, training window, features, validation, artefact.",
     CRM_TASK_PUSHES: "One row per CRM task sent: the ledger that makes pushing safe to repeat.",
 }
