@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import prefect  # noqa: F401 - Prefect sets up its log handlers on import: on the real stderr, before a CliRunner swaps it
 import pytest
 
 from lead_sla.publish.publisher import DATABASE_NAME

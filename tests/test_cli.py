@@ -83,3 +83,46 @@ def test_status_lists_runs_and_the_stage_that_failed(tmp_path):
     result = runner.invoke(app, ["status"], env=env)
     assert result.exit_code == 0, result.output
     assert "2026-03-02-run" in result.output and "failed" in result.output and "validate" in result.output
+
+
+def _warehouse_built_for(tmp_path, day) -> dict[str, str]:
+    """A warehouse whose run log says it was built as of ``day`` (nothing else in it)."""
+    from pathlib import Path
+
+    from lead_sla.ops.runlog import RunLog
+
+    env = env_for(tmp_path)
+    log = RunLog(Path(env["LEAD_SLA_WAREHOUSE_PATH"]), f"{day}-run", day, "nightly", as_of_date=day)
+    log.start()
+    log.finish("success")
+    return env
+
+
+@pytest.mark.parametrize(
+    ("asked", "hint"),
+    [
+        pytest.param("2026-11-15", "`lead-sla run --date 2026-11-15` builds it", id="a-later-day-not-built"),
+        pytest.param("2026-10-29", "earlier days are restated inside it", id="an-earlier-day"),
+    ],
+)
+def test_publish_refuses_a_day_the_warehouse_does_not_hold(tmp_path, asked, hint):
+    from datetime import date
+
+    env = _warehouse_built_for(tmp_path, date(2026, 10, 31))
+    result = runner.invoke(app, ["publish", "--date", asked], env=env)
+    assert result.exit_code == 2, result.output
+    assert f"the warehouse holds 2026-10-31, not {asked}" in " ".join(result.output.split())
+    assert hint in " ".join(result.output.split())
+    assert not (tmp_path / "w" / "published" / "manifest.json").exists()
+
+
+def test_publish_publishes_the_day_the_warehouse_holds(tmp_path):
+    import json
+    from datetime import date
+
+    env = _warehouse_built_for(tmp_path, date(2026, 10, 31))
+    result = runner.invoke(app, ["publish"], env=env)
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "w" / "published" / "manifest.json").read_text())
+    assert manifest["run_date"] == "2026-10-31"
+    assert runner.invoke(app, ["publish", "--date", "2026-10-31"], env=env).exit_code == 0

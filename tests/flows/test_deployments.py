@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -98,6 +98,12 @@ def test_deploy_from_prefect_yaml_and_run_the_nightly_deployment(served):
         out = prefect(env, "deployment", "run", "nightly/nightly", "--param", f"run_date={DEMO_DAY.isoformat()}",
                       "--watch", "--watch-timeout", "900", timeout=960)
         assert "Completed" in out, out
+        # the README's backfill, replaying past days on the populated warehouse: one rebuild as of its day
+        first = (DEMO_DAY - timedelta(days=2)).isoformat()
+        out = prefect(env, "deployment", "run", "backfill/backfill", "--param", f"start={first}",
+                      "--param", f"end={DEMO_DAY.isoformat()}", "--param", "force=true",
+                      "--watch", "--watch-timeout", "900", timeout=960)
+        assert "Completed" in out, out
     finally:
         worker.terminate()
         worker.wait(timeout=30)
@@ -113,4 +119,10 @@ def test_deploy_from_prefect_yaml_and_run_the_nightly_deployment(served):
     runs = subprocess.run([sys.executable, "-m", "lead_sla.cli", "status"], env=env, capture_output=True,
                           text=True, timeout=120)
     assert "success" in runs.stdout and DEMO_DAY.isoformat() in runs.stdout
+    replays = duckdb.connect(env["LEAD_SLA_WAREHOUSE_PATH"], read_only=True)
+    try:
+        flows = replays.execute("select flow, run_date, as_of_date, status from ops.runs order by started_at").fetchall()
+    finally:
+        replays.close()
+    assert flows == [("nightly", DEMO_DAY, DEMO_DAY, "success"), ("backfill", DEMO_DAY, DEMO_DAY, "success")]
     assert json.loads((Path(env["LEAD_SLA_PUBLISHED_DIR"]) / "manifest.json").read_text())["run_date"] == DEMO_DAY.isoformat()

@@ -1,8 +1,8 @@
-"""Properties of the whole pipeline on generated demo data, each compared table by table:
+"""Properties of the whole pipeline on generated demo data, each compared table by table
+(tests/support/tables.py); the time properties (sequences of runs, replays and backfills) are in
+test_time.py:
 
 - idempotent: running a day twice leaves every mart identical;
-- incremental equals full: nightly runs of D1..Dn in turn give the same marts as one build of Dn
-  from scratch, as a backfill of D1..Dn, and as nightly runs that missed a night;
 - crash-safe: a run killed during extraction, mid-build, mid-scoring or mid-publish is followed by a run that
   succeeds with tables equal to a clean run's, and readers never see a half-written day.
 """
@@ -19,17 +19,17 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lead_sla.flows.nightly import backfill, nightly
+from lead_sla.flows.nightly import nightly
 from lead_sla.publish.publisher import read_manifest
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate
 from tests.conftest import PROJECT_ROOT
+from tests.support.tables import assert_same_tables, snapshot
 
 pytestmark = pytest.mark.slow
 
 LAST_DAY = date(2026, 10, 31)
 DAYS = [LAST_DAY - timedelta(days=2), LAST_DAY - timedelta(days=1), LAST_DAY]
-COMPARED_SCHEMAS = ("marts", "scoring")
 
 
 @pytest.fixture(scope="module")
@@ -48,47 +48,6 @@ def settings_for(root: Path, landing: Path) -> Settings:
     )
 
 
-# Scoring keeps one copy per scored day (history); a full build scores only its day. So scoring
-# tables are compared on the last scored day; the push ledger records wall-clock sends.
-DAY_COLUMNS = ("score_date", "trained_for_date")
-NOT_COMPARED = {"scoring.crm_task_pushes"}
-
-
-def snapshot(database: Path) -> dict[str, list[tuple]]:
-    """Every table of the compared schemas, rows sorted, floats rounded to 9 places."""
-    conn = duckdb.connect(str(database), read_only=True)
-    try:
-        tables = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            f"where table_schema in {COMPARED_SCHEMAS} and table_type = 'BASE TABLE' order by 1, 2"
-        ).fetchall()
-        result = {}
-        for schema, table in tables:
-            if f"{schema}.{table}" in NOT_COMPARED:
-                continue
-            columns = conn.execute(
-                "select column_name, data_type from information_schema.columns "
-                "where table_schema = ? and table_name = ? order by ordinal_position", [schema, table]
-            ).fetchall()
-            select = ", ".join(
-                f'round("{name}", 9)' if kind in ("DOUBLE", "FLOAT", "REAL") else f'"{name}"'
-                for name, kind in columns
-            )
-            names = [name for name, _ in columns]
-            day_column = next((c for c in DAY_COLUMNS if c in names), None)
-            where = f"where {day_column} = (select max({day_column}) from {schema}.{table})" if day_column else ""
-            result[f"{schema}.{table}"] = conn.execute(f"select {select} from {schema}.{table} {where} order by all").fetchall()
-        return result
-    finally:
-        conn.close()
-
-
-def assert_same_tables(left: dict[str, list[tuple]], right: dict[str, list[tuple]]) -> None:
-    assert sorted(left) == sorted(right)
-    differing = {name: (len(left[name]), len(right[name])) for name in left if left[name] != right[name]}
-    assert not differing, f"tables differ (row counts left, right): {differing}"
-
-
 def test_running_a_day_twice_changes_nothing(prefect_harness, tmp_path, landing):
     settings = settings_for(tmp_path, landing)
     nightly(run_date=LAST_DAY, settings=settings)
@@ -96,31 +55,6 @@ def test_running_a_day_twice_changes_nothing(prefect_harness, tmp_path, landing)
     assert first["marts.fct_sales_sla"], "the demo day should have handoffs"
     nightly(run_date=LAST_DAY, settings=settings, force_publish=True)
     assert_same_tables(first, snapshot(settings.warehouse))
-
-
-def test_nightly_runs_in_turn_equal_a_full_build_and_a_backfill(prefect_harness, tmp_path, landing):
-    in_turn = settings_for(tmp_path / "in_turn", landing)
-    for day in DAYS:
-        nightly(run_date=day, settings=in_turn)
-    full = settings_for(tmp_path / "full", landing)
-    nightly(run_date=LAST_DAY, settings=full)
-    filled = settings_for(tmp_path / "backfill", landing)
-    results = backfill(start=DAYS[0], end=DAYS[-1], settings=filled)
-    assert [r.status for r in results] == ["success"] * len(DAYS)
-
-    # A missed night: the next nightly run fills the day it missed.
-    missed = settings_for(tmp_path / "missed", landing)
-    nightly(run_date=DAYS[0], settings=missed)
-    nightly(run_date=DAYS[-1], settings=missed)
-
-    reference = snapshot(in_turn.warehouse)
-    assert_same_tables(reference, snapshot(full.warehouse))
-    assert_same_tables(reference, snapshot(filled.warehouse))
-    assert_same_tables(reference, snapshot(missed.warehouse))
-
-    # A second backfill over the same range skips the days already built.
-    again = backfill(start=DAYS[0], end=DAYS[-1], settings=filled)
-    assert [r.status for r in again] == ["skipped"] * len(DAYS)
 
 
 def _run_in_subprocess(settings: Settings, day: date) -> subprocess.Popen:

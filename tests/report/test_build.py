@@ -171,9 +171,9 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
                       CAST(row_number() OVER (PARTITION BY d.score_date, leads.owner_id
                                               ORDER BY leads.fit_score DESC NULLS LAST, leads.lead_id) AS INTEGER) AS priority_rank,
                       leads.lead_id, leads.contact_id,
-                      CASE WHEN d.score_date = ? THEN leads.lead_name ELSE 'stale ' || leads.lead_id END AS lead_name,
+                      CASE WHEN d.score_date = ? THEN leads.lead_name ELSE 'yesterdays ' || leads.lead_id END AS lead_name,
                       leads.company_name, coalesce(leads.fit_score, 0) * 0.9 AS priority_score,
-                      'no_open_sla' AS urgency_bucket, CAST(NULL AS DOUBLE) AS business_minutes_to_due,
+                      'no_deadline' AS urgency_bucket, CAST(NULL AS DOUBLE) AS business_minutes_to_due,
                       CAST(NULL AS TIMESTAMP) AS sla_due_at, CAST(NULL AS VARCHAR) AS sla_status,
                       'Fit score ' || coalesce(CAST(leads.fit_score AS VARCHAR), '?') AS reason_1,
                       'Company: ' || coalesce(leads.company_name, '?') AS reason_2, CAST(NULL AS VARCHAR) AS reason_3,
@@ -189,7 +189,7 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
     html = build_report(copy, published.run_date, tmp_path / "reports").read_text(encoding="utf-8")
     metrics = read_metrics(html)
     assert "from the scoring flow" in html and "scoring.lead_priority_list" in html
-    assert "stale " not in html, "only the report day's list is shown"
+    assert "yesterdays " not in html, "only the report day's list is shown"
     for owner, rank, lead, score, _ in expected:
         assert metrics[f"lists.{owner}.{rank}.lead"] == lead
         assert value(metrics, f"lists.{owner}.{rank}.score") == pytest.approx(float(score))

@@ -15,7 +15,6 @@ import duckdb
 import pandas as pd
 
 from lead_sla.scoring.sources import (
-    BUSINESS_INTERVALS,
     EMAIL_EVENTS,
     FORMS,
     HANDOFFS,
@@ -24,8 +23,8 @@ from lead_sla.scoring.sources import (
     IDENTITIES,
     LEADS,
     PROFILE_HISTORY,
+    REPS,
     SESSIONS,
-    USERS,
 )
 
 TZ = "UTC"
@@ -34,12 +33,14 @@ DDL = {
     LEADS: "lead_id varchar, contact_id varchar, email varchar, first_name varchar, last_name varchar, "
            "company_name varchar, owner_id varchar, lifecycle_stage varchar, is_deleted boolean, "
            "first_known_at timestamp, first_known_date date, became_mql_at timestamp, became_sql_at timestamp, "
-           "became_customer_at timestamp",
-    PROFILE_HISTORY: "lead_id varchar, attribute varchar, attribute_value varchar, valid_from timestamp, valid_to timestamp",
+           "became_customer_at timestamp, is_open boolean",
+    PROFILE_HISTORY: "lead_id varchar, attribute varchar, attribute_value varchar, valid_from timestamp, "
+                     "valid_to timestamp, known_on date",
     HANDOFFS: "handoff_id varchar, contact_id varchar, handoff_number integer, handed_off_at timestamp, "
               "handoff_date date, owner_id varchar, rep_owner_id varchar, priority varchar, sla_due_at timestamp, "
-              "rep_sla_due_at timestamp, sla_status varchar, rep_sla_status varchar, first_touch_at timestamp, "
-              "evaluated_as_of timestamp",
+              "rep_sla_due_at timestamp, sla_status varchar, rep_sla_status varchar, rep_urgency varchar, "
+              "rep_business_minutes_to_due double, is_routing_breach boolean, outcome varchar, "
+              "first_touch_at timestamp, evaluated_as_of timestamp",
     ICP_VERSIONS: "icp_version varchar, effective_from date, effective_to date, tier_a_min_points integer, "
                   "tier_b_min_points integer",
     ICP_RULES: "icp_version varchar, rule_id varchar, attribute varchar, attribute_value varchar, points integer, "
@@ -49,9 +50,7 @@ DDL = {
               "known_on date",
     FORMS: "submission_id varchar, email varchar, form_type varchar, submitted_at timestamp, known_on date",
     EMAIL_EVENTS: "event_id varchar, email varchar, event_type varchar, occurred_at timestamp, known_on date",
-    BUSINESS_INTERVALS: "calendar_id varchar, interval_start_at timestamp, interval_end_at timestamp, "
-                        "work_seconds bigint, cumulative_seconds_before bigint, cumulative_seconds_after bigint",
-    USERS: "owner_id varchar, name varchar, timezone varchar, is_latest boolean",
+    REPS: "owner_id varchar, name varchar, timezone varchar, is_active boolean, deactivated_at timestamp",
 }
 
 # Two ICP versions: v1 until 2026-03-01, v2 from then on (industry worth less, size worth more).
@@ -129,16 +128,18 @@ class Warehouse:
                  customer_at: datetime | None = None, deleted: bool = False, identified_at: datetime | None = None) -> None:
         """A lead with a CRM contact (``contact_id = lead_id``) and an e-mail identity known from ``known_at``."""
         email = f"{lead_id.lower()}@example.com"
+        is_open = not deleted and customer_at is None and stage not in ("customer", "disqualified")
         self._add(LEADS, [lead_id, lead_id, email, first_name, last_name or lead_id.title(), company, owner, stage,
-                          deleted, known_at, known_at.date(), mql_at, sql_at, customer_at])
+                          deleted, known_at, known_at.date(), mql_at, sql_at, customer_at, is_open])
         self._add(IDENTITIES, ["email", email, lead_id, identified_at or known_at])
 
     def email(self, lead_id: str) -> str:
         return f"{lead_id.lower()}@example.com"
 
     def add_profile(self, lead_id: str, attribute: str, value: str, valid_from: datetime,
-                    valid_to: datetime | None = None) -> None:
-        self._add(PROFILE_HISTORY, [lead_id, attribute, value, valid_from, valid_to])
+                    valid_to: datetime | None = None, *, known_on: date | None = None) -> None:
+        """A profile value in force from ``valid_from``, first known on ``known_on`` (default: its day)."""
+        self._add(PROFILE_HISTORY, [lead_id, attribute, value, valid_from, valid_to, known_on or valid_from.date()])
 
     def add_form(self, lead_id: str, form_type: str, at: datetime, *, known_on: date | None = None) -> None:
         """A form of ``lead_id``; its record reaches the warehouse on ``known_on`` (default: its day)."""
@@ -158,25 +159,16 @@ class Warehouse:
 
     def add_handoff(self, handoff_id: str, lead_id: str, at: datetime, *, owner: str | None, due_at: datetime | None,
                     status: str = "pending", first_touch_at: datetime | None = None, number: int = 1,
-                    priority: str = "other") -> None:
+                    priority: str = "other", urgency: str | None = None, minutes_to_due: float | None = None,
+                    routing_breach: bool = False, outcome: str = "open") -> None:
+        """A handoff as ``marts.fct_sales_sla`` has it; ``urgency`` and ``minutes_to_due`` are the rep view's
+        ``rep_urgency`` and ``rep_business_minutes_to_due`` (dbt computes them on the rep's calendar)."""
         self._add(HANDOFFS, [handoff_id, lead_id, number, at, at.date(), owner, owner, priority, due_at, due_at,
-                             status, status, first_touch_at, None])
+                             status, status, urgency, minutes_to_due, routing_breach, outcome, first_touch_at, None])
 
-    def add_user(self, owner_id: str, name: str, timezone: str = "UTC") -> None:
-        self._add(USERS, [owner_id, name, timezone, True])
-
-    def add_calendar(self, calendar_id: str, first_day: date, last_day: date, *, opens: time = time(9),
-                     closes: time = time(17)) -> None:
-        """Working intervals Monday to Friday from ``opens`` to ``closes`` (UTC), with cumulative seconds."""
-        cumulative = 0
-        day = first_day
-        while day <= last_day:
-            if day.weekday() < 5:
-                start, end = datetime.combine(day, opens), datetime.combine(day, closes)
-                seconds = int((end - start).total_seconds())
-                self._add(BUSINESS_INTERVALS, [calendar_id, start, end, seconds, cumulative, cumulative + seconds])
-                cumulative += seconds
-            day += timedelta(days=1)
+    def add_user(self, owner_id: str, name: str, timezone: str = "UTC", *, active: bool = True,
+                 deactivated_at: datetime | None = None) -> None:
+        self._add(REPS, [owner_id, name, timezone, active, deactivated_at])
 
     def built_as_of(self, day: date) -> datetime:
         """Write the buffered rows and mark the marts as built for ``day``; return the as-of instant."""
@@ -197,7 +189,6 @@ def build_history(wh: Warehouse, *, first_day: date, days: int, leads: int, seed
     rng = random.Random(seed)
     for owner in owners:
         wh.add_user(owner, f"Rep {owner[-1]}", "UTC")
-        wh.add_calendar(owner, first_day - timedelta(days=7), first_day + timedelta(days=days + 30))
     end = datetime.combine(first_day + timedelta(days=days), time(0))
     for number in range(1, leads + 1):
         lead_id = f"L{number:04d}"
@@ -224,5 +215,6 @@ def build_history(wh: Warehouse, *, first_day: date, days: int, leads: int, seed
             due = known_at + timedelta(hours=4)
             touched = due - timedelta(hours=1) if rng.random() < 0.8 and due < end else None
             status = "met" if touched else ("pending" if due >= end else "open_breach")
+            urgency = None if touched else ("deadline_ahead" if status == "pending" else "stale")
             wh.add_handoff(f"H{number:04d}", lead_id, handed_off_at, owner=owner, due_at=due, status=status,
-                           first_touch_at=touched)
+                           first_touch_at=touched, urgency=urgency)

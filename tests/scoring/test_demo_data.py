@@ -18,6 +18,7 @@ from lead_sla.scoring.cli import print_report
 from lead_sla.scoring.daily import FALLBACK, score_day, train_for_day
 from lead_sla.scoring.exports import export_day
 from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.scoring.sources import REQUIRED_COLUMNS
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate
 from lead_sla.transform.build import write_agreement
@@ -29,11 +30,8 @@ from tests.support.landing import land_exports
 pytestmark = pytest.mark.slow
 
 DEMO_END = date(2026, 10, 31)
-SCORING_INPUTS = (
-    "+dim_leads", "+dim_lead_profile_history", "+fct_sales_sla", "+int_sessions_attributed",
-    "+int_identities_stitched", "+int_business_intervals_cumulated", "+stg_marketing__email_events",
-    "+stg_crm__users",
-)
+# every model scoring reads (as scoring/sources.py lists them), with its parents
+SCORING_INPUTS = tuple(f"+{table.split('.')[1]}" for table in REQUIRED_COLUMNS if not table.startswith("config."))
 
 
 def test_demo_day_falls_back_and_the_learned_model_beats_fit_in_the_backtest(tmp_path: Path, capsys):

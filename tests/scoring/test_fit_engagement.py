@@ -48,16 +48,24 @@ def test_fit_uses_the_icp_version_in_force_on_the_day(wh, day, version, points, 
 
 
 @pytest.mark.parametrize(
-    ("valid_from", "valid_to", "counts"),
+    ("valid_from", "known_on", "replaced_at", "replacement_known_on", "counts"),
     [
-        pytest.param(KNOWN, None, True, id="known-and-current"),
-        pytest.param(end_of(date(2026, 2, 27)), None, False, id="observed-after-the-day"),
-        pytest.param(KNOWN, datetime(2026, 2, 1), False, id="replaced-before-the-day"),
+        pytest.param(KNOWN, None, None, None, True, id="known-and-current"),
+        pytest.param(end_of(date(2026, 2, 27)), None, None, None, False, id="observed-after-the-day"),
+        pytest.param(KNOWN, date(2026, 3, 2), None, None, False, id="observed-before-but-exported-after-the-day"),
+        pytest.param(KNOWN, None, datetime(2026, 2, 1), date(2026, 2, 1), False, id="replaced-before-the-day"),
+        pytest.param(KNOWN, None, datetime(2026, 2, 1), date(2026, 3, 2), True,
+                     id="replacement-exported-after-the-day"),
     ],
 )
-def test_fit_reads_the_profile_as_known_at_the_end_of_the_day(wh, valid_from, valid_to, counts):
+def test_fit_reads_the_profile_as_known_at_the_end_of_the_day(wh, valid_from, known_on, replaced_at,
+                                                              replacement_known_on, counts):
+    """The profile scoring reads for a day is the one known that day: a value observed earlier but
+    exported later is not, and a replacement exported later does not yet replace it."""
     wh.add_lead("L1", KNOWN)
-    wh.add_profile("L1", "industry", "software", valid_from, valid_to)
+    wh.add_profile("L1", "industry", "software", valid_from, replaced_at, known_on=known_on)
+    if replaced_at is not None:
+        wh.add_profile("L1", "industry", "retail", replaced_at, known_on=replacement_known_on)
     row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
     assert row.fit_points == (25 if counts else 0)
 

@@ -1,15 +1,15 @@
-"""The lists: urgency buckets by business minutes to due, then score; reasons that match the contributions."""
+"""The lists: deadlines in the order of their urgency (as dbt computed it), then score; reasons that match the contributions; deactivated reps' leads on the manager's list."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
 
 from lead_sla.scoring.daily import score_day
 from lead_sla.scoring.features import ENGAGEMENT_WEIGHT, FIT_WEIGHT
-from lead_sla.scoring.priority import business_duration, urgency_bucket
+from lead_sla.scoring.priority import DEADLINE_BUCKETS, business_duration, urgency_bucket
 from tests.scoring.builders import TZ, Warehouse
 
 DAY = date(2026, 3, 2)  # a Monday; the list is read on Tuesday 3 March from 09:00 (UTC calendar 09:00-17:00)
@@ -17,20 +17,16 @@ KNOWN = datetime(2026, 2, 2, 10, 0)
 
 
 @pytest.mark.parametrize(
-    ("open_clock", "minutes", "bucket", "order"),
+    ("rep_urgency", "bucket", "order"),
     [
-        pytest.param(True, 40.0, "due_within_60", 1, id="about-to-breach"),
-        pytest.param(True, 60.0, "due_within_60", 1, id="sixty-is-within-sixty"),
-        pytest.param(True, -120.0, "overdue", 2, id="past-due"),
-        pytest.param(True, 0.0, "overdue", 2, id="due-now"),
-        pytest.param(True, 61.0, "due_within_240", 3, id="half-a-day"),
-        pytest.param(True, 240.0, "due_within_240", 3, id="two-forty-is-within"),
-        pytest.param(True, 600.0, "due_later", 4, id="time-to-spare"),
-        pytest.param(False, None, "no_open_sla", 5, id="touched-or-never-handed-off"),
+        pytest.param("deadline_ahead", "deadline_ahead", 1, id="can-still-be-met"),
+        pytest.param("recently_overdue", "recently_overdue", 2, id="just-missed"),
+        pytest.param(None, "no_deadline", 3, id="touched-or-never-handed-off"),
+        pytest.param("stale", "stale", 4, id="missed-long-ago"),
     ],
 )
-def test_urgency_buckets(open_clock, minutes, bucket, order):
-    result = urgency_bucket(open_clock, minutes)
+def test_urgency_buckets_follow_the_deadlines_urgency(rep_urgency, bucket, order):
+    result = urgency_bucket(rep_urgency)
     assert (result.name, result.order) == (bucket, order)
 
 
@@ -47,33 +43,35 @@ def test_business_durations_in_words(minutes, words):
     assert business_duration(minutes) == words
 
 
-def owner_with_five_leads(wh: Warehouse) -> None:
-    """USR-A owns five open leads; the better the fit, the more time their SLA leaves."""
+def owner_with_six_leads(wh: Warehouse) -> None:
+    """USR-A owns six open leads; the better the fit, the more time their deadline leaves, and the
+    deadline's urgency and business minutes come as fct_sales_sla has them."""
     wh.add_user("USR-A", "Ann Rep", "Europe/Warsaw")
-    wh.add_calendar("USR-A", date(2026, 2, 23), date(2026, 3, 13))
     fits = {
         "due40": [("industry", "retail")],                                     # 0 points, due in 40 business minutes
-        "overdue": [("country", "US")],                                          # 10 points, due yesterday 15:00
+        "overdue": [("country", "US")],                                          # 10 points, missed yesterday 15:00
         "due180": [("need", "lead_routing")],                                   # 25 points, due in 180 minutes
         "due540": [("industry", "software"), ("company_size", "51-200")],       # 50 points, due in 540 minutes
         "touched": [("industry", "software"), ("company_size", "51-200"), ("need", "lead_routing")],  # 75, met
+        "stale": [("industry", "software"), ("need", "lead_routing")],          # 45 points, missed in February
     }
-    due = {
-        "due40": datetime(2026, 3, 3, 9, 40),
-        "overdue": datetime(2026, 3, 2, 15, 0),
-        "due180": datetime(2026, 3, 3, 12, 0),
-        "due540": datetime(2026, 3, 4, 10, 0),
-        "touched": datetime(2026, 3, 2, 11, 0),
+    deadlines = {  # due time, rep_urgency, rep_business_minutes_to_due, status
+        "due40": (datetime(2026, 3, 3, 9, 40), "deadline_ahead", 40.0, "pending"),
+        "overdue": (datetime(2026, 3, 2, 15, 0), "recently_overdue", -120.0, "open_breach"),
+        "due180": (datetime(2026, 3, 3, 12, 0), "deadline_ahead", 180.0, "pending"),
+        "due540": (datetime(2026, 3, 4, 10, 0), "deadline_ahead", 540.0, "pending"),
+        "touched": (datetime(2026, 3, 2, 11, 0), None, None, "met"),
+        "stale": (datetime(2026, 2, 16, 11, 0), "stale", -4800.0, "open_breach"),
     }
     for lead, values in fits.items():
         wh.add_lead(lead, KNOWN, stage="mql", owner="USR-A", first_name=lead.title(), last_name="Doe",
                     mql_at=datetime(2026, 3, 2, 8))
         for attribute, value in values:
             wh.add_profile(lead, attribute, value, KNOWN)
-        touched = lead == "touched"
-        wh.add_handoff(f"H-{lead}", lead, datetime(2026, 3, 2, 8), owner="USR-A", due_at=due[lead],
-                       status="met" if touched else ("open_breach" if lead == "overdue" else "pending"),
-                       first_touch_at=datetime(2026, 3, 2, 10) if touched else None)
+        due, urgency, minutes, status = deadlines[lead]
+        wh.add_handoff(f"H-{lead}", lead, datetime(2026, 3, 2, 8), owner="USR-A", due_at=due, status=status,
+                       first_touch_at=datetime(2026, 3, 2, 10) if status == "met" else None,
+                       urgency=urgency, minutes_to_due=minutes)
     wh.add_form("due180", "demo_request", datetime(2026, 3, 2, 22, 0))
     wh.add_session("due540", datetime(2026, 3, 1, 12, 0), "/pricing")
     wh.built_as_of(DAY)
@@ -86,37 +84,41 @@ def listed(wh: Warehouse) -> pd.DataFrame:
     ).df()
 
 
-def test_a_lead_about_to_breach_goes_before_better_leads_with_time_to_spare(wh):
-    owner_with_five_leads(wh)
+def test_deadlines_that_can_be_met_come_first_then_recent_misses_then_score_then_stale(wh):
+    owner_with_six_leads(wh)
     rows = listed(wh).set_index("lead_id")
-    assert rows.sort_values("priority_rank").index.tolist() == ["due40", "overdue", "due180", "due540", "touched"]
+    assert rows.sort_values("priority_rank").index.tolist() == ["due40", "due180", "due540", "overdue", "touched", "stale"]
     # without the urgency rule the order would be different: the scores run the other way
     assert rows.loc["due540", "priority_score"] > rows.loc["due180", "priority_score"] > rows.loc["due40", "priority_score"]
-    minutes = rows["business_minutes_to_due"]
-    assert minutes["due40"] == pytest.approx(40)      # the night does not count: 09:00 to 09:40
-    assert minutes["due180"] == pytest.approx(180)
-    assert minutes["due540"] == pytest.approx(480 + 60)  # a full working day, then 09:00 to 10:00
-    assert minutes["overdue"] == pytest.approx(-120)  # 15:00 to 17:00 on Monday
-    assert pd.isna(minutes["touched"]) and pd.isna(rows.loc["touched", "sla_due_at"])
+    assert rows.loc["stale", "priority_score"] > rows.loc["overdue", "priority_score"]
     assert rows["urgency_bucket"].to_dict() == {
-        "due40": "due_within_60", "overdue": "overdue", "due180": "due_within_240", "due540": "due_later",
-        "touched": "no_open_sla",
+        "due40": "deadline_ahead", "overdue": "recently_overdue", "due180": "deadline_ahead", "due540": "deadline_ahead",
+        "touched": "no_deadline", "stale": "stale",
     }
+    assert rows["business_minutes_to_due"]["due40"] == pytest.approx(40)
+    assert pd.isna(rows.loc["touched", "business_minutes_to_due"]) and pd.isna(rows.loc["touched", "sla_due_at"])
     assert rows.loc["due40", "reason_1"] == "SLA due in 40 business minutes"
     assert rows.loc["overdue", "reason_1"] == "SLA overdue by 2 business hours"
+    assert rows.loc["stale", "reason_1"] == "SLA overdue since Mon 16 Feb"
     assert rows.loc["due180", "reason_1"] == "SLA due in 3 business hours"
     assert rows.loc["due180", "reason_2"] == "Requested a demo 2 h ago"
     assert rows.loc["due540", "owner_timezone"] == "Europe/Warsaw"
 
 
-def test_within_a_bucket_the_better_lead_goes_first(wh):
-    owner_with_five_leads(wh)
+def test_within_deadlines_ahead_the_soonest_goes_first_and_elsewhere_the_better_lead(wh):
+    owner_with_six_leads(wh)
     wh.add_lead("due50", KNOWN, stage="mql", owner="USR-A", mql_at=datetime(2026, 3, 2, 8))
     wh.add_profile("due50", "industry", "software", KNOWN)
-    wh.add_handoff("H-due50", "due50", datetime(2026, 3, 2, 8), owner="USR-A", due_at=datetime(2026, 3, 3, 9, 50))
+    wh.add_handoff("H-due50", "due50", datetime(2026, 3, 2, 8), owner="USR-A", due_at=datetime(2026, 3, 3, 9, 50),
+                   urgency="deadline_ahead", minutes_to_due=50.0)
+    wh.add_lead("overdue2", KNOWN, stage="mql", owner="USR-A", mql_at=datetime(2026, 3, 2, 8))
+    wh.add_profile("overdue2", "industry", "software", KNOWN)
+    wh.add_handoff("H-overdue2", "overdue2", datetime(2026, 3, 2, 8), owner="USR-A", due_at=datetime(2026, 3, 2, 16),
+                   status="open_breach", urgency="recently_overdue", minutes_to_due=-60.0)
     wh.built_as_of(DAY)
     order = listed(wh)["lead_id"].tolist()
-    assert order[:2] == ["due50", "due40"]  # both due within the hour; due50 fits better
+    assert order[:2] == ["due40", "due50"]  # both due within the hour: the sooner one first, whatever the fit
+    assert order[order.index("due540") + 1:order.index("due540") + 3] == ["overdue2", "overdue"]  # better fit first
 
 
 def expected_reasons(contributions: pd.DataFrame, fit_points: int, fit_score: float) -> list[str]:
@@ -136,19 +138,19 @@ def expected_reasons(contributions: pd.DataFrame, fit_points: int, fit_score: fl
 
 
 def test_reasons_agree_with_the_contributions(wh):
-    owner_with_five_leads(wh)
+    owner_with_six_leads(wh)
     rows = listed(wh)
     scores = wh.conn.execute("select * from scoring.lead_scores where score_date = ?", [DAY]).df().set_index("lead_id")
     contributions = wh.conn.execute(
         "select * from scoring.lead_score_contributions where score_date = ?", [DAY]).df()
     for row in rows.itertuples():
         reasons = [r for r in (row.reason_1, row.reason_2, row.reason_3) if isinstance(r, str)]
-        if row.urgency_bucket in ("due_within_60", "overdue", "due_within_240"):
+        if row.urgency_bucket in DEADLINE_BUCKETS:
             assert reasons.pop(0).startswith("SLA ")
         mine = contributions[contributions["lead_id"] == row.lead_id]
         score = scores.loc[row.lead_id]
         expected = expected_reasons(mine, int(score["fit_points"]), float(score["fit_score"]))
-        assert len(reasons) == min(len(expected), 3 - (row.urgency_bucket in ("due_within_60", "overdue", "due_within_240")))
+        assert len(reasons) == min(len(expected), 3 - (row.urgency_bucket in DEADLINE_BUCKETS))
         for got, want in zip(reasons, expected):
             if want in SIGNAL_NAMES:  # engagement: the words start with the signal's phrase
                 assert got.startswith(SIGNAL_NAMES[want]), (row.lead_id, got, want)
@@ -172,7 +174,7 @@ SIGNAL_NAMES = {
 
 
 def test_leads_without_an_owner_are_scored_but_not_listed(wh):
-    owner_with_five_leads(wh)
+    owner_with_six_leads(wh)
     wh.add_lead("nobody", KNOWN)
     wh.built_as_of(DAY)
     score_day(wh.conn, DAY, TZ)
@@ -181,14 +183,30 @@ def test_leads_without_an_owner_are_scored_but_not_listed(wh):
     assert "nobody" in scored and "nobody" not in listed_ids
 
 
-def test_a_lead_with_a_night_handoff_waits_for_the_next_opening(wh):
-    """A clock due at Tuesday 09:30 counts 30 business minutes from the end of Monday, not 9.5 hours."""
-    wh.add_user("USR-A", "Ann Rep", "UTC")
-    wh.add_calendar("USR-A", date(2026, 2, 23), date(2026, 3, 13), opens=time(9), closes=time(17))
-    wh.add_lead("night", KNOWN, stage="mql", owner="USR-A", mql_at=datetime(2026, 3, 2, 23))
-    wh.add_handoff("H-night", "night", datetime(2026, 3, 2, 23), owner="USR-A", due_at=datetime(2026, 3, 3, 9, 30))
+def test_a_deactivated_reps_leads_need_an_owner_and_get_no_list(wh):
+    """USR-Z left on Friday: no list and no task for USR-Z; their lead still in mql goes to the manager's
+    list, after a lead that never had an owner and broke the routing limit."""
+    owner_with_six_leads(wh)
+    wh.add_user("USR-Z", "Zoe Gone", active=False, deactivated_at=datetime(2026, 2, 27, 17, 30))
+    wh.add_lead("orphan", KNOWN, stage="mql", owner="USR-Z", first_name="Olga", last_name="Orphan",
+                mql_at=datetime(2026, 2, 25, 8))
+    wh.add_profile("orphan", "industry", "software", KNOWN)
+    wh.add_handoff("H-orphan", "orphan", datetime(2026, 2, 25, 8), owner="USR-Z", due_at=datetime(2026, 2, 25, 12),
+                   status="met", first_touch_at=datetime(2026, 2, 25, 10))
+    wh.add_lead("unrouted", KNOWN, stage="mql", first_name="Una", last_name="Unrouted", mql_at=datetime(2026, 3, 2, 8))
+    wh.add_handoff("H-unrouted", "unrouted", datetime(2026, 3, 2, 8), owner=None, due_at=None, status="routing_breach",
+                   routing_breach=True)
+    wh.add_lead("accepted", KNOWN, stage="sql", owner="USR-Z", mql_at=datetime(2026, 2, 20, 8))
+    wh.add_handoff("H-accepted", "accepted", datetime(2026, 2, 20, 8), owner="USR-Z", due_at=datetime(2026, 2, 20, 12),
+                   status="met", first_touch_at=datetime(2026, 2, 20, 9), outcome="accepted")
     wh.built_as_of(DAY)
-    row = listed(wh).iloc[0]
-    assert row["business_minutes_to_due"] == pytest.approx(30)
-    assert row["urgency_bucket"] == "due_within_60"
-    assert row["sla_due_at"] == pd.Timestamp(datetime(2026, 3, 3, 9, 30))
+    score_day(wh.conn, DAY, TZ)
+    owners = set(wh.conn.execute("select distinct owner_id from scoring.lead_priority_list").df()["owner_id"])
+    assert owners == {"USR-A"}
+    unowned = wh.conn.execute(
+        "select needs_owner_rank, lead_id, last_owner_id, last_owner_name, is_routing_breach, reason "
+        "from scoring.leads_needing_owner order by needs_owner_rank").fetchall()
+    assert unowned == [
+        (1, "unrouted", None, None, True, "No owner since the handoff on Mon 02 Mar 2026"),
+        (2, "orphan", "USR-Z", "Zoe Gone", False, "Owner Zoe Gone deactivated on Fri 27 Feb 2026"),
+    ]
