@@ -190,7 +190,8 @@ SELECT
     CASE WHEN handoff_date < DATE '{RUN_DATE}' - 1 THEN handed_off_at + INTERVAL 1 DAY END AS outcome_at,
     CASE WHEN handoff_date < DATE '{RUN_DATE}' - 1 THEN 1440.0 END AS minutes_to_outcome,
     {AS_OF_UTC} AS evaluated_as_of
-FROM handoffs;
+FROM handoffs
+ORDER BY handoff_date, handoff_id;
 
 CREATE TABLE marts.dim_leads AS
 SELECT leads.lead_id, leads.contact_id, leads.first_identified_at AS first_known_at,
@@ -201,14 +202,16 @@ SELECT leads.lead_id, leads.contact_id, leads.first_identified_at AS first_known
        leads.first_identified_date > DATE '{RUN_DATE}' - {OPEN_LEAD_DAYS} AS is_open
 FROM intermediate.int_leads_attributed AS leads
 LEFT JOIN marts.fct_sales_sla AS sla ON sla.contact_id = leads.contact_id
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY leads.lead_id;
 
 CREATE TABLE marts.dim_lead_profiles AS
 SELECT lead_id, contact_id, profile_completeness, icp_version, first_known_at AS profile_updated_at
-FROM marts.dim_leads;
+FROM marts.dim_leads
+ORDER BY lead_id;
 
 CREATE TABLE marts.dim_lead_profile_history AS
-SELECT * FROM intermediate.int_lead_profiles_historized;
+SELECT * FROM intermediate.int_lead_profiles_historized ORDER BY profile_interval_id;
 
 CREATE TABLE marts.dim_reps AS
 SELECT latest.owner_id, latest.name, latest.team, latest.active AS is_active, spans.first_version_at,
@@ -216,7 +219,8 @@ SELECT latest.owner_id, latest.name, latest.team, latest.active AS is_active, sp
 FROM staging.stg_crm__users AS latest
 INNER JOIN (SELECT owner_id, min(valid_from) AS first_version_at FROM staging.stg_crm__users GROUP BY owner_id) AS spans
     ON spans.owner_id = latest.owner_id
-WHERE latest.valid_to IS NULL;
+WHERE latest.valid_to IS NULL
+ORDER BY latest.owner_id;
 
 -- every rostered rep every day; one deadline in four or five is breached (a steady rate)
 CREATE TABLE marts.fct_sales_sla_daily AS
@@ -240,7 +244,8 @@ ORDER BY activity_date, owner_id;
 CREATE TABLE marts.fct_marketing_sla_daily AS
 SELECT report_date, month_start, segment, mqls_delivered, tier_a_mqls, mqls_accepted_within_window, mql_target,
        tier_a_share, acceptance_rate, mql_attainment, pace_attainment, business_days_in_month, business_days_elapsed
-FROM intermediate.int_marketing_days_measured;
+FROM intermediate.int_marketing_days_measured
+ORDER BY report_date, segment;
 
 CREATE TABLE marts.fct_marketing_sla AS
 SELECT CAST(date_trunc('month', handoff_date) AS DATE) AS month_start, segment,
@@ -250,7 +255,8 @@ SELECT CAST(date_trunc('month', handoff_date) AS DATE) AS month_start, segment,
        0.9 AS lead_value_attainment, 1.0 AS projected_attainment, 0.2 AS tier_a_share, 0.5 AS acceptance_rate,
        22 AS business_days_in_month, 15 AS business_days_elapsed
 FROM marts.fct_sales_sla
-GROUP BY 1, 2;
+GROUP BY 1, 2
+ORDER BY 1, 2;
 
 CREATE TABLE marts.fct_lead_funnel_daily AS
 WITH sessions AS (
@@ -298,7 +304,8 @@ FROM (
     UNION ALL
     SELECT 'activities', DATE '{RUN_DATE}' - 3, DATE '{RUN_DATE}' - 1 FROM range(7)
 )
-GROUP BY ALL;
+GROUP BY ALL
+ORDER BY event_date, known_on, stream;
 """
 
 # The days before the run day as first published: each copied the night it was the run day.
@@ -339,7 +346,7 @@ def create_lead_scores(conn: duckdb.DuckDBPyConnection) -> None:
                    0.6 * fit_score + 0.4 * 39.3 AS priority_score, 'fit_engagement' AS score_basis,
                    CAST(NULL AS VARCHAR) AS model_version, 'too little labelled history' AS model_status,
                    handoff_count > 0 AS is_handed_off
-            FROM marts.dim_leads WHERE is_open"""
+            FROM marts.dim_leads WHERE is_open ORDER BY lead_id"""
     )
 
 
