@@ -283,3 +283,44 @@ def test_expectation_fails_on_data_that_breaks_it(
     assert others == []
     failures = report.critical_failures if severity == "critical" else report.warnings
     assert failures == [broken]
+
+
+SALES_DAILY = "marts.fct_sales_sla_daily"
+FIRST_REPORTS_TRIPLED = f"""UPDATE {SALES_DAILY}_as_reported
+    SET handoffs_received = 3 * handoffs_received, handoffs_due = 3 * handoffs_due, handoffs_breached = 3 * handoffs_breached"""
+
+
+@pytest.mark.parametrize(
+    ("changing_sql", "failed", "observed"),
+    [
+        pytest.param(None, [], '"trailing_median_as_reported": 18.0, "baseline_days": 20, "received_ratio": 1.0',
+                     id="first-reports-as-restated"),
+        # the restated table is unchanged: only the days as first published moved
+        pytest.param(FIRST_REPORTS_TRIPLED, ["received_volume_within_band"],
+                     '"trailing_median_as_reported": 54.0, "baseline_days": 20, "received_ratio": 0.3333333333333333',
+                     id="first-reports-three-times-higher"),
+        # a later report of a day (reported_on after it) is a restatement, not the day as first published
+        pytest.param(f"""INSERT INTO {SALES_DAILY}_as_reported
+                         SELECT * REPLACE (reported_on + 1 AS reported_on, 3 * handoffs_received AS handoffs_received)
+                         FROM {SALES_DAILY}_as_reported""",
+                     [], '"trailing_median_as_reported": 18.0, "baseline_days": 20, "received_ratio": 1.0',
+                     id="later-reports-left-out"),
+        # the first night: the build created the copies empty, so there is no baseline to judge by
+        pytest.param(f"DELETE FROM {SALES_DAILY}_as_reported", [],
+                     '"trailing_median_as_reported": null, "baseline_days": 0, "received_ratio": null',
+                     id="nothing-reported-yet"),
+    ],
+)
+def test_received_volume_is_judged_against_the_days_as_first_reported(
+    warehouse: duckdb.DuckDBPyConnection,
+    validate: Callable[..., ValidationReport],
+    suites_for: Callable[..., Path],
+    changing_sql: str | None,
+    failed: list[str],
+    observed: str,
+) -> None:
+    if changing_sql:
+        warehouse.execute(changing_sql)
+    report = validate(warehouse, "marts", suites_for("marts/fct_sales_sla_daily"), docs_dir=None)
+    assert [o.expectation for o in report.critical_failures] == failed
+    assert observed in outcome(report, SALES_DAILY, "received_volume_within_band").observed_value
