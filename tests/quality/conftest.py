@@ -1,10 +1,15 @@
 """Fixtures of the data-quality tests: small DuckDB warehouses with the real table layouts.
 
 Raw tables come from ``ensure_raw_schema`` and get a few valid versions per stream, generated from
-the stream contract. Mart tables are created with SQL holding the columns the mart suites read,
-filled with a consistent history of ``HISTORY_DAYS`` days up to ``RUN_DATE``: 20 handoffs a day,
-each its own contact, 90% assigned within ten minutes, four reps, a steady 20% breach rate.
-Each warehouse is built once per session and copied for every test that changes it.
+the stream contract. The marts, and the staging, intermediate and as-reported tables their suites
+compare them with, are created with SQL holding the columns the suites read, filled with a
+consistent history of ``HISTORY_DAYS`` days up to ``RUN_DATE``: 20 handoffs a day, each its own
+contact, 90% assigned within ten minutes to four rostered reps, a steady breach rate of 2 in 9;
+100 web sessions and 20 new leads a day in two channels, a few sessions known late; the days before
+the run day as first published; the run day's score of every open lead. Counts that a suite matches
+between tables do match (handoffs, leads, sessions, rostered rep-days, marketing days), and the
+warehouse has never been published (``ops.publications`` absent). Each warehouse is built once per
+session and copied for every test that changes it.
 """
 
 from __future__ import annotations
@@ -66,26 +71,108 @@ def fill_raw(conn: duckdb.DuckDBPyConnection, versions: int = 3) -> None:
             )
 
 
-# --- marts ---------------------------------------------------------------------------------
+# --- marts and the tables their suites read --------------------------------------------------
+
+FIRST_DAY = RUN_DATE - timedelta(days=HISTORY_DAYS - 1)
+REPS = ("u0", "u1", "u2", "u3")  # on the roster every day; u4 was deactivated before the history
+HANDOFFS_PER_DAY = 20            # handoff i goes to rep u(i % 4) for i < 18; the last two stay unassigned
+SESSIONS_PER_CHANNEL_DAY = 50    # from 40 visitors, in each of the two channels
+OPEN_LEAD_DAYS = 30              # leads first known in the last 30 days are open (and scored)
+
+_DAYS = f"SELECT CAST(DATE '{RUN_DATE}' - INTERVAL (d) DAY AS DATE) AS day FROM range({HISTORY_DAYS}) AS t(d)"
+_CHANNELS = "(VALUES ('organic_search'), ('paid_search')) AS c(channel)"
+
+INPUTS_DDL = f"""
+CREATE SCHEMA IF NOT EXISTS staging;
+CREATE SCHEMA IF NOT EXISTS intermediate;
+
+CREATE TABLE staging.stg_crm__users AS
+SELECT * FROM (VALUES
+    ('u0-1', 'u0', 'Ada', 'sdr', true, TIMESTAMP '2026-01-05 09:00:00', CAST(NULL AS TIMESTAMP)),
+    ('u1-1', 'u1', 'Ben', 'sdr', true, TIMESTAMP '2026-01-05 09:00:00', NULL),
+    ('u2-1', 'u2', 'Cy', 'ae', true, TIMESTAMP '2026-01-05 09:00:00', NULL),
+    ('u3-1', 'u3', 'Dee', 'ae', true, TIMESTAMP '2026-03-02 09:00:00', NULL),
+    ('u4-1', 'u4', 'Eve', 'sdr', true, TIMESTAMP '2026-01-05 09:00:00', TIMESTAMP '2026-07-15 17:00:00'),
+    ('u4-2', 'u4', 'Eve', 'sdr', false, TIMESTAMP '2026-07-15 17:00:00', NULL),
+    ('m0-1', 'm0', 'Max', 'marketing', true, TIMESTAMP '2026-01-05 09:00:00', NULL)
+) AS t(user_version_id, owner_id, name, team, active, valid_from, valid_to);
+
+CREATE TABLE staging.stg_agreement__icp_rules AS
+SELECT * FROM (VALUES
+    ('v1-industry', 'v1', 'industry', 'software', 30),
+    ('v1-company-size', 'v1', 'company_size', '51-200', 20),
+    ('v2-industry', 'v2', 'industry', 'software', 40)   -- a version no handoff was judged by
+) AS t(rule_id, icp_version, attribute, attribute_value, points);
+
+CREATE TABLE intermediate.int_handoffs_sequenced AS
+SELECT 'h-' || strftime(day, '%Y%m%d') || '-' || i AS handoff_id,
+       'c-' || strftime(day, '%Y%m%d') || '-' || i AS contact_id,
+       1 AS handoff_number,
+       CAST(day AS TIMESTAMP) + INTERVAL 13 HOUR + INTERVAL (i) MINUTE AS handed_off_at,
+       day AS handoff_date
+FROM ({_DAYS}) AS days, range({HANDOFFS_PER_DAY}) AS s(i);
+
+CREATE TABLE intermediate.int_handoffs_profiled AS
+SELECT handoff_id, contact_id, handoff_number, handoff_date, 'v1' AS icp_version
+FROM intermediate.int_handoffs_sequenced;
+
+CREATE TABLE intermediate.int_rep_days_rostered AS
+SELECT md5(CAST(days.day AS VARCHAR) || '|' || users.owner_id) AS rep_day_id, days.day AS calendar_date,
+       users.owner_id, users.team
+FROM ({_DAYS}) AS days, staging.stg_crm__users AS users
+WHERE users.active AND users.team IN ('sdr', 'ae') AND users.valid_to IS NULL;
+
+-- every contact handed off is a lead, identified an hour before its handoff; five form leads never handed off
+CREATE TABLE intermediate.int_leads_attributed AS
+SELECT contact_id AS lead_id, contact_id,
+       ['organic_search', 'paid_search'][1 + CAST(split_part(handoff_id, '-', 3) AS INTEGER) % 2] AS acquisition_channel,
+       handed_off_at - INTERVAL 1 HOUR AS first_identified_at, handoff_date AS first_identified_date
+FROM intermediate.int_handoffs_sequenced
+UNION ALL
+SELECT 'form-lead-' || i, NULL, 'organic_search', TIMESTAMP '{RUN_DATE} 12:00:00' - INTERVAL (i) DAY,
+       CAST(DATE '{RUN_DATE}' - INTERVAL (i) DAY AS DATE)
+FROM range(5) AS t(i);
+
+-- on every tenth day (from the fifth before the run day) three paid sessions became known late
+CREATE TABLE intermediate.int_sessions_attributed AS
+SELECT 's-' || strftime(day, '%Y%m%d') || '-' || channel || '-' || s AS session_id,
+       'v-' || strftime(day, '%Y%m%d') || '-' || channel || '-' || (s % 40) AS visitor_id,
+       s // 40 + 1 AS visitor_session_number, channel,
+       CAST(day AS TIMESTAMP) + INTERVAL 9 HOUR + INTERVAL (s) MINUTE AS started_at, day AS session_date,
+       CASE WHEN (DATE '{RUN_DATE}' - day) % 10 = 5 AND channel = 'paid_search' AND s < 2 THEN day + 1
+            WHEN (DATE '{RUN_DATE}' - day) % 10 = 5 AND channel = 'paid_search' AND s = 2 THEN day + 3
+            ELSE day END AS known_on
+FROM ({_DAYS}) AS days, {_CHANNELS}, range({SESSIONS_PER_CHANNEL_DAY}) AS r(s);
+
+CREATE TABLE intermediate.int_lead_profiles_historized AS
+SELECT lead_id || ':industry:1' AS profile_interval_id, lead_id, contact_id, 'industry' AS attribute,
+       'software' AS attribute_value, first_identified_at AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to,
+       first_identified_at + INTERVAL 30 MINUTE AS last_seen_at, 2 AS times_seen, 'form' AS source
+FROM intermediate.int_leads_attributed;
+
+-- every day and segment from the first day of the first month with a handoff to the run day
+CREATE TABLE intermediate.int_marketing_days_measured AS
+WITH days AS (
+    SELECT CAST(unnest(generate_series(DATE '{FIRST_DAY.replace(day=1)}', DATE '{RUN_DATE}', INTERVAL 1 DAY)) AS DATE) AS report_date
+)
+SELECT report_date, CAST(date_trunc('month', report_date) AS DATE) AS month_start, last_day(report_date) AS month_end,
+       segment, 5 * dayofmonth(report_date) AS mqls_delivered, dayofmonth(report_date) AS tier_a_mqls,
+       2 * dayofmonth(report_date) AS mqls_accepted_within_window, 100 AS mql_target,
+       0.2 AS tier_a_share, 0.4 AS acceptance_rate, 5 * dayofmonth(report_date) / 100.0 AS mql_attainment,
+       1.0 AS pace_attainment, 22 AS business_days_in_month,
+       least(22, CAST(dayofmonth(report_date) * 5 / 7 AS INTEGER)) AS business_days_elapsed
+FROM days, (VALUES ('smb'), ('mid_market'), ('enterprise')) AS s(segment);
+"""
 
 MART_DDL = f"""
 CREATE SCHEMA IF NOT EXISTS marts;
 
 CREATE TABLE marts.fct_sales_sla AS
-WITH days AS (
-    SELECT CAST(DATE '{RUN_DATE}' - INTERVAL (d) DAY AS DATE) AS day
-    FROM range({HISTORY_DAYS}) AS t(d)
-),
-slots AS (
-    SELECT day, i, CAST(day AS TIMESTAMP) + INTERVAL 13 HOUR + INTERVAL (i) MINUTE AS handed_off_at
-    FROM days, range(20) AS s(i)
+WITH handoffs AS (
+    SELECT *, CAST(split_part(handoff_id, '-', 3) AS INTEGER) AS i FROM intermediate.int_handoffs_sequenced
 )
 SELECT
-    'h-' || strftime(day, '%Y%m%d') || '-' || i AS handoff_id,
-    'c-' || strftime(day, '%Y%m%d') || '-' || i AS contact_id,
-    1 AS handoff_number,
-    handed_off_at,
-    day AS handoff_date,
+    handoff_id, contact_id, handoff_number, handed_off_at, handoff_date,
     CASE WHEN i < 18 THEN 'u' || (i % 4) END AS owner_id,
     CASE WHEN i < 18 THEN handed_off_at + INTERVAL 10 MINUTE END AS owner_assigned_at,
     CASE WHEN i < 18 THEN 10.0 END AS routing_minutes,
@@ -100,50 +187,65 @@ SELECT
     CASE WHEN i < 18 THEN 30.0 END AS rep_response_business_minutes,
     CAST(NULL AS DOUBLE) AS late_business_minutes,
     2 AS attempts_in_window,
-    CASE WHEN day < DATE '{RUN_DATE}' - 1 THEN handed_off_at + INTERVAL 1 DAY END AS outcome_at,
-    CASE WHEN day < DATE '{RUN_DATE}' - 1 THEN 1440.0 END AS minutes_to_outcome,
+    CASE WHEN handoff_date < DATE '{RUN_DATE}' - 1 THEN handed_off_at + INTERVAL 1 DAY END AS outcome_at,
+    CASE WHEN handoff_date < DATE '{RUN_DATE}' - 1 THEN 1440.0 END AS minutes_to_outcome,
     {AS_OF_UTC} AS evaluated_as_of
-FROM slots;
+FROM handoffs
+ORDER BY handoff_date, handoff_id;
 
 CREATE TABLE marts.dim_leads AS
-SELECT contact_id AS lead_id, contact_id, handed_off_at - INTERVAL 1 HOUR AS first_known_at,
-       handoff_date AS first_known_date, handed_off_at AS became_mql_at,
-       CAST(NULL AS TIMESTAMP) AS became_customer_at, 1 AS handoff_count, fit_score,
-       0.5 AS profile_completeness, 'v1' AS icp_version
-FROM marts.fct_sales_sla
-UNION ALL
-SELECT 'form-lead-' || i, NULL, TIMESTAMP '{RUN_DATE} 12:00:00' - INTERVAL (i) DAY,
-       CAST(DATE '{RUN_DATE}' - INTERVAL (i) DAY AS DATE), NULL, NULL, 0, 40.0, 0.25, 'v1'
-FROM range(5) AS t(i);
+SELECT leads.lead_id, leads.contact_id, leads.first_identified_at AS first_known_at,
+       leads.first_identified_date AS first_known_date, sla.handed_off_at AS became_mql_at,
+       CAST(NULL AS TIMESTAMP) AS became_customer_at, count(sla.handoff_id) AS handoff_count,
+       coalesce(any_value(sla.fit_score), 40.0) AS fit_score,
+       CASE WHEN count(sla.handoff_id) > 0 THEN 0.5 ELSE 0.25 END AS profile_completeness, 'v1' AS icp_version,
+       leads.first_identified_date > DATE '{RUN_DATE}' - {OPEN_LEAD_DAYS} AS is_open
+FROM intermediate.int_leads_attributed AS leads
+LEFT JOIN marts.fct_sales_sla AS sla ON sla.contact_id = leads.contact_id
+GROUP BY ALL
+ORDER BY leads.lead_id;
 
 CREATE TABLE marts.dim_lead_profiles AS
 SELECT lead_id, contact_id, profile_completeness, icp_version, first_known_at AS profile_updated_at
-FROM marts.dim_leads;
+FROM marts.dim_leads
+ORDER BY lead_id;
 
 CREATE TABLE marts.dim_lead_profile_history AS
-SELECT lead_id || ':industry:1' AS profile_interval_id, lead_id, contact_id, 'industry' AS attribute,
-       'software' AS attribute_value, first_known_at AS valid_from, CAST(NULL AS TIMESTAMP) AS valid_to,
-       first_known_at + INTERVAL 30 MINUTE AS last_seen_at, 2 AS times_seen, 'form' AS source
-FROM marts.dim_leads;
+SELECT * FROM intermediate.int_lead_profiles_historized ORDER BY profile_interval_id;
 
+CREATE TABLE marts.dim_reps AS
+SELECT latest.owner_id, latest.name, latest.team, latest.active AS is_active, spans.first_version_at,
+       CASE WHEN NOT latest.active THEN latest.valid_from END AS deactivated_at
+FROM staging.stg_crm__users AS latest
+INNER JOIN (SELECT owner_id, min(valid_from) AS first_version_at FROM staging.stg_crm__users GROUP BY owner_id) AS spans
+    ON spans.owner_id = latest.owner_id
+WHERE latest.valid_to IS NULL
+ORDER BY latest.owner_id;
+
+-- every rostered rep every day; one deadline in four or five is breached (a steady rate)
 CREATE TABLE marts.fct_sales_sla_daily AS
-SELECT CAST(DATE '{RUN_DATE}' - INTERVAL (d) DAY AS DATE) AS activity_date, 'u' || o AS owner_id,
-       5 AS handoffs_received, 5 AS handoffs_due, 4 AS handoffs_met_by_due, 1 AS handoffs_breached,
-       0 AS handoffs_pending, 30.0 AS median_response_business_minutes, 90.0 AS p90_response_business_minutes,
-       0.8 AS sla_attainment
-FROM range({HISTORY_DAYS}) AS t(d), range(4) AS u(o);
+WITH received AS (
+    SELECT handoff_date, rep_owner_id, count(*) AS received
+    FROM marts.fct_sales_sla WHERE rep_owner_id IS NOT NULL GROUP BY ALL
+),
+days AS (
+    SELECT roster.calendar_date AS activity_date, roster.owner_id, coalesce(received.received, 0) AS received,
+           CASE WHEN received.received >= 4 THEN 1 ELSE 0 END AS breached
+    FROM intermediate.int_rep_days_rostered AS roster
+    LEFT JOIN received ON received.handoff_date = roster.calendar_date AND received.rep_owner_id = roster.owner_id
+)
+SELECT activity_date, owner_id, received AS handoffs_received, received AS handoffs_due,
+       received - breached AS handoffs_met_by_due, breached AS handoffs_breached, 0 AS handoffs_pending,
+       30.0 AS median_response_business_minutes, 90.0 AS p90_response_business_minutes,
+       (received - breached) / nullif(received, 0) AS sla_attainment
+FROM days
+ORDER BY activity_date, owner_id;
 
 CREATE TABLE marts.fct_marketing_sla_daily AS
-WITH days AS (
-    SELECT CAST(DATE '{RUN_DATE}' - INTERVAL (d) DAY AS DATE) AS report_date FROM range({HISTORY_DAYS}) AS t(d)
-)
-SELECT report_date, CAST(date_trunc('month', report_date) AS DATE) AS month_start, segment,
-       5 * dayofmonth(report_date) AS mqls_delivered, dayofmonth(report_date) AS tier_a_mqls,
-       2 * dayofmonth(report_date) AS mqls_accepted_within_window, 100 AS mql_target,
-       0.2 AS tier_a_share, 0.4 AS acceptance_rate, 5 * dayofmonth(report_date) / 100.0 AS mql_attainment,
-       1.0 AS pace_attainment, 22 AS business_days_in_month,
-       least(22, CAST(dayofmonth(report_date) * 5 / 7 AS INTEGER)) AS business_days_elapsed
-FROM days, (VALUES ('smb'), ('mid_market'), ('enterprise')) AS s(segment);
+SELECT report_date, month_start, segment, mqls_delivered, tier_a_mqls, mqls_accepted_within_window, mql_target,
+       tier_a_share, acceptance_rate, mql_attainment, pace_attainment, business_days_in_month, business_days_elapsed
+FROM intermediate.int_marketing_days_measured
+ORDER BY report_date, segment;
 
 CREATE TABLE marts.fct_marketing_sla AS
 SELECT CAST(date_trunc('month', handoff_date) AS DATE) AS month_start, segment,
@@ -153,62 +255,112 @@ SELECT CAST(date_trunc('month', handoff_date) AS DATE) AS month_start, segment,
        0.9 AS lead_value_attainment, 1.0 AS projected_attainment, 0.2 AS tier_a_share, 0.5 AS acceptance_rate,
        22 AS business_days_in_month, 15 AS business_days_elapsed
 FROM marts.fct_sales_sla
-GROUP BY 1, 2;
+GROUP BY 1, 2
+ORDER BY 1, 2;
 
 CREATE TABLE marts.fct_lead_funnel_daily AS
-SELECT CAST(DATE '{RUN_DATE}' - INTERVAL (d) DAY AS DATE) AS report_date, channel,
-       500 AS sessions, 400 AS unique_visitors, 10 AS new_leads, 4 AS mqls, 2 AS sqls, 1 AS opportunities,
+WITH sessions AS (
+    SELECT session_date, channel, count(*) AS sessions, count(DISTINCT visitor_id) AS unique_visitors
+    FROM intermediate.int_sessions_attributed WHERE session_date <= DATE '{RUN_DATE}' GROUP BY ALL
+),
+new_leads AS (
+    SELECT first_identified_date, acquisition_channel, count(*) AS new_leads
+    FROM intermediate.int_leads_attributed
+    WHERE first_identified_at IS NOT NULL AND first_identified_date <= DATE '{RUN_DATE}' GROUP BY ALL
+),
+days AS (
+    SELECT days.day AS report_date, c.channel, coalesce(sessions.sessions, 0) AS sessions,
+           coalesce(sessions.unique_visitors, 0) AS unique_visitors, coalesce(new_leads.new_leads, 0) AS new_leads
+    FROM ({_DAYS}) AS days CROSS JOIN {_CHANNELS}
+    LEFT JOIN sessions ON sessions.session_date = days.day AND sessions.channel = c.channel
+    LEFT JOIN new_leads ON new_leads.first_identified_date = days.day AND new_leads.acquisition_channel = c.channel
+)
+SELECT report_date, channel, sessions, unique_visitors, new_leads, 4 AS mqls, 2 AS sqls, 1 AS opportunities,
        0 AS won_deals, CAST(0 AS DECIMAL(18, 2)) AS won_amount,
-       10 / 400.0 AS visitor_to_lead_rate, 0.4 AS lead_to_mql_rate, 0.5 AS mql_to_sql_rate,
-       0.5 AS sql_to_opportunity_rate, 0.0 AS opportunity_to_won_rate
-FROM range({HISTORY_DAYS}) AS t(d), (VALUES ('organic_search'), ('paid_search')) AS c(channel);
+       unique_visitors AS cohort_visitors, 1 AS cohort_visitors_identified, new_leads AS cohort_leads,
+       4 AS cohort_mqls, 2 AS cohort_sqls, 1 AS cohort_opportunities, 0 AS cohort_customers,
+       1.0 / nullif(unique_visitors, 0) AS visitor_to_lead_rate, 4.0 / nullif(new_leads, 0) AS lead_to_mql_rate,
+       2.0 / nullif(new_leads, 0) AS lead_to_sql_rate, 1.0 / nullif(new_leads, 0) AS lead_to_opportunity_rate,
+       0.0 / nullif(new_leads, 0) AS lead_to_customer_rate
+FROM days
+ORDER BY report_date, channel;
 
 CREATE TABLE marts.fct_icp_evidence AS
 SELECT * FROM (VALUES
     ('v1', 'attribute_value', 'industry', 'software', 60, 6, 0.10, 0.08, 0.05, 0.20, 0.6, 0.75, 1.25),
     ('v1', 'attribute_value', 'industry', 'retail', 40, 2, 0.05, 0.08, 0.01, 0.17, 0.4, 0.25, 0.625),
+    ('v1', 'attribute_value', 'company_size', '51-200', 50, 5, 0.10, 0.08, 0.04, 0.21, 0.5, 0.625, 1.25),
+    ('v1', 'attribute_value', 'company_size', 'unknown', 50, 3, 0.06, 0.08, 0.02, 0.16, 0.5, 0.375, 0.75),
     ('v1', 'tier', 'icp_tier', 'A', 30, 5, 0.1667, 0.08, 0.07, 0.34, 0.3, 0.625, 2.08),
     ('v1', 'tier', 'icp_tier', 'B', 70, 3, 0.0429, 0.08, 0.01, 0.12, 0.7, 0.375, 0.54)
 ) AS t(icp_version, evidence_type, attribute, attribute_value, leads, wins, win_rate, overall_win_rate,
        win_rate_lower_95, win_rate_upper_95, share_of_leads, share_of_wins, lift);
+
+CREATE TABLE marts.fct_late_data_daily AS
+SELECT stream, event_date, known_on, date_diff('day', event_date, known_on) AS days_late, count(*) AS versions
+FROM (
+    SELECT 'web_sessions' AS stream, session_date AS event_date, known_on
+    FROM intermediate.int_sessions_attributed WHERE known_on > session_date
+    UNION ALL
+    SELECT 'activities', DATE '{RUN_DATE}' - 3, DATE '{RUN_DATE}' - 1 FROM range(7)
+)
+GROUP BY ALL
+ORDER BY event_date, known_on, stream;
+"""
+
+# The days before the run day as first published: each copied the night it was the run day.
+AS_REPORTED_DDL = f"""
+CREATE TABLE marts.fct_sales_sla_daily_as_reported AS
+SELECT activity_date AS reported_on, CAST(activity_date + 1 AS TIMESTAMP) + INTERVAL 7 HOUR AS reported_at,
+       'night-' || strftime(activity_date, '%Y%m%d') AS reported_by_run_id, *
+FROM marts.fct_sales_sla_daily WHERE activity_date < DATE '{RUN_DATE}'
+ORDER BY activity_date, owner_id;
+
+CREATE TABLE marts.fct_lead_funnel_daily_as_reported AS
+SELECT report_date AS reported_on, CAST(report_date + 1 AS TIMESTAMP) + INTERVAL 7 HOUR AS reported_at,
+       'night-' || strftime(report_date, '%Y%m%d') AS reported_by_run_id, *
+FROM marts.fct_lead_funnel_daily WHERE report_date < DATE '{RUN_DATE}'
+ORDER BY report_date, channel;
 """
 
 
 def fill_marts(conn: duckdb.DuckDBPyConnection) -> None:
+    """The inputs the mart suites compare with, the marts built from them, and the days as first reported."""
+    conn.execute(INPUTS_DDL)
     conn.execute(MART_DDL)
+    conn.execute(AS_REPORTED_DDL)
 
 
 def create_lead_scores(conn: duckdb.DuckDBPyConnection) -> None:
     """``scoring.lead_scores`` with the scoring flow's columns (flows/lead_sla/scoring/tables.py):
-    the run day's scores of every lead, and an older day that the suite must leave alone."""
+    the run day's score of every open lead, as the scoring flow leaves it."""
     conn.execute("CREATE SCHEMA IF NOT EXISTS scoring")
     conn.execute(
         f"""CREATE TABLE scoring.lead_scores AS
-            SELECT CAST(day AS DATE) AS score_date, lead_id, contact_id, 'u1' AS owner_id, 'mql' AS lifecycle_stage,
-                   CAST(day AS TIMESTAMP) + INTERVAL 28 HOUR AS scored_as_of, icp_version,
+            SELECT DATE '{RUN_DATE}' AS score_date, lead_id, contact_id, 'u1' AS owner_id, 'mql' AS lifecycle_stage,
+                   {AS_OF_UTC} AS scored_as_of, icp_version,
                    CAST(fit_score AS INTEGER) AS fit_points, fit_score, CASE WHEN fit_score >= 70 THEN 'A' ELSE 'B' END AS icp_tier,
                    profile_completeness, 20.0 AS engagement_points, CAST(39.3 AS DOUBLE) AS engagement_score,
                    0.6 * fit_score + 0.4 * 39.3 AS combined_score,
                    CASE WHEN fit_score > 50 THEN 0.3 END AS p_convert,
                    0.6 * fit_score + 0.4 * 39.3 AS priority_score, 'fit_engagement' AS score_basis,
                    CAST(NULL AS VARCHAR) AS model_version, 'too little labelled history' AS model_status,
-                   true AS is_handed_off
-            FROM marts.dim_leads, (VALUES (DATE '{RUN_DATE}'), (DATE '{RUN_DATE}' - 1)) AS d(day)"""
+                   handoff_count > 0 AS is_handed_off
+            FROM marts.dim_leads WHERE is_open ORDER BY lead_id"""
     )
-    # the older day was scored with a bug the run day's checks must not see
-    conn.execute(f"UPDATE scoring.lead_scores SET fit_score = 140 WHERE score_date < DATE '{RUN_DATE}'")
 
 
 # --- fixtures ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="session")
 def good_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A DuckDB file with valid raw tables and marts (built once; copy it before changing it)."""
+    """A DuckDB file with valid raw tables, marts and scores (built once; copy it before changing it)."""
     path = tmp_path_factory.mktemp("good") / "warehouse.duckdb"
     conn = duckdb.connect(str(path))
     try:
         fill_raw(conn)
         fill_marts(conn)
+        create_lead_scores(conn)
     finally:
         conn.close()
     return path

@@ -16,19 +16,21 @@ import pytest
 
 from lead_sla.quality import ValidationReport
 
-from .conftest import RUN_DATE, create_lead_scores, outcome
+from .conftest import RUN_DATE, outcome
 
 
-@pytest.mark.parametrize("stage", [pytest.param("raw", id="raw"), pytest.param("marts", id="marts")])
+@pytest.mark.parametrize(
+    ("stage", "suites"),
+    [pytest.param("raw", 12, id="raw"), pytest.param("marts", 11, id="marts"), pytest.param("scores", 1, id="scores")],
+)
 def test_committed_suites_pass_on_good_data(
-    warehouse: duckdb.DuckDBPyConnection, validate: Callable[..., ValidationReport], stage: str
+    warehouse: duckdb.DuckDBPyConnection, validate: Callable[..., ValidationReport], stage: str, suites: int
 ) -> None:
-    create_lead_scores(warehouse)
     report = validate(warehouse, stage)
     failed = [o.describe() for o in report.outcomes if not o.success]
     assert failed == []
     assert report.critical_failures == [] and report.warnings == []
-    assert len(report.suites) == (12 if stage == "raw" else 10)
+    assert len(report.suites) == suites
     report.raise_for_critical()
 
 
@@ -86,7 +88,10 @@ CASES = [
     # --- marts: keys, ranges, as-of -----------------------------------------------------------
     pytest.param(
         "marts/fct_sales_sla",
-        "INSERT INTO marts.fct_sales_sla SELECT * REPLACE (handoff_id || '-copy' AS handoff_id)"
+        # the intermediate layer sequenced the handoff twice, so the row count still matches its input
+        "INSERT INTO intermediate.int_handoffs_sequenced SELECT * REPLACE (handoff_id || '-copy' AS handoff_id)"
+        " FROM intermediate.int_handoffs_sequenced WHERE handoff_id = 'h-20261020-3';"
+        " INSERT INTO marts.fct_sales_sla SELECT * REPLACE (handoff_id || '-copy' AS handoff_id)"
         " FROM marts.fct_sales_sla WHERE handoff_id = 'h-20261020-3';"
         " UPDATE marts.dim_leads SET handoff_count = 2 WHERE contact_id = 'c-20261020-3'",
         "one_row_per_contact_handoff_number", "critical", 2,
@@ -123,46 +128,83 @@ CASES = [
         id="rate-above-one",
     ),
     pytest.param(
+        "marts/fct_lead_funnel_daily",
+        f"UPDATE marts.fct_lead_funnel_daily SET lead_to_mql_rate = 1.25 WHERE report_date = DATE '{RUN_DATE}' - 5 AND channel = 'paid_search'",
+        "expect_column_values_to_be_between(lead_to_mql_rate)", "critical", 1,
+        id="funnel-cohort-rate-above-one",
+    ),
+    pytest.param(
         "marts/fct_icp_evidence",
         "UPDATE marts.fct_icp_evidence SET share_of_leads = 0.5 WHERE attribute_value = 'retail'",
         "values_cover_population", "critical", 1,
         id="evidence-loses-population",
     ),
-    # --- freshness ----------------------------------------------------------------------------
+    pytest.param(
+        "marts/dim_reps",
+        "UPDATE marts.dim_reps SET deactivated_at = NULL WHERE owner_id = 'u4'",
+        "deactivation_matches_status", "critical", 1,
+        id="deactivated-rep-without-date",
+    ),
+    pytest.param(
+        "marts/fct_late_data_daily",
+        "UPDATE marts.fct_late_data_daily SET days_late = 0 WHERE stream = 'activities'",
+        "expect_column_values_to_be_between(days_late)", "critical", 1,
+        id="late-data-row-not-late",
+    ),
+    # --- every row there: days, rostered reps, inputs -----------------------------------------
     pytest.param(
         "marts/fct_marketing_sla_daily",
-        f"DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}' - 3",
+        # the day is missing from the measured days too, so only the calendar check can tell
+        f"""DELETE FROM intermediate.int_marketing_days_measured WHERE report_date = DATE '{RUN_DATE}' - 3;
+            DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}' - 3""",
         "no_missing_day", "critical", 1,
         id="missing-day",
     ),
     pytest.param(
         "marts/fct_marketing_sla_daily",
-        f"DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}'",
+        f"""DELETE FROM intermediate.int_marketing_days_measured WHERE report_date = DATE '{RUN_DATE}';
+            DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}'""",
         "no_missing_day", "critical", 1,
         id="missing-run-day",
     ),
     pytest.param(
+        "marts/fct_lead_funnel_daily",
+        # a day without sessions or new leads still has its rows of zeros
+        f"""DELETE FROM intermediate.int_sessions_attributed WHERE session_date = DATE '{RUN_DATE}' - 6;
+            DELETE FROM intermediate.int_leads_attributed WHERE first_identified_date = DATE '{RUN_DATE}' - 6;
+            DELETE FROM marts.fct_lead_funnel_daily WHERE report_date = DATE '{RUN_DATE}' - 6""",
+        "every_day_present", "critical", 1,
+        id="funnel-quiet-day-without-rows",
+    ),
+    pytest.param(
         "marts/fct_sales_sla_daily",
-        f"DELETE FROM marts.fct_sales_sla_daily WHERE activity_date = DATE '{RUN_DATE}'",
-        "latest_day_is_run_day", "critical", 1,
-        id="run-day-not-built",
+        # the row count still reaches the roster: the rep's day is there, under the deactivated rep
+        f"UPDATE marts.fct_sales_sla_daily SET owner_id = 'u4' WHERE activity_date = DATE '{RUN_DATE}' - 2 AND owner_id = 'u3'",
+        "every_rostered_day_present", "critical", 1,
+        id="rostered-day-missing",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla",
+        "DELETE FROM marts.fct_sales_sla WHERE handoff_id = 'h-20260905-3'",
+        "rows_match_inputs", "critical", 1,
+        id="handoff-missing-row-count",
     ),
     # --- behaviour over time --------------------------------------------------------------------
     pytest.param(
-        "marts/fct_sales_sla",
-        # half of the run day's handoffs (and their leads) never arrived
-        f"""DELETE FROM marts.dim_leads WHERE contact_id IN (
-                SELECT contact_id FROM marts.fct_sales_sla
-                WHERE handoff_date = DATE '{RUN_DATE}' AND handoff_id[-1:] IN ('0', '2', '4', '6', '8'));
-            DELETE FROM marts.fct_sales_sla
-                WHERE handoff_date = DATE '{RUN_DATE}' AND handoff_id[-1:] IN ('0', '2', '4', '6', '8')""",
-        "handoff_volume_within_band", "critical", 1,
-        id="halved-volume",
+        "marts/fct_sales_sla_daily",
+        # the run day's handoffs of two reps (10 of 18) never arrived
+        f"""DELETE FROM marts.fct_sales_sla WHERE handoff_date = DATE '{RUN_DATE}' AND rep_owner_id IN ('u0', 'u1');
+            UPDATE marts.fct_sales_sla_daily
+               SET handoffs_received = 0, handoffs_due = 0, handoffs_met_by_due = 0, handoffs_breached = 0, sla_attainment = NULL
+             WHERE activity_date = DATE '{RUN_DATE}' AND owner_id IN ('u0', 'u1')""",
+        "received_volume_within_band", "critical", 1,
+        id="received-volume-halved",
     ),
     pytest.param(
         "marts/fct_sales_sla_daily",
-        f"""UPDATE marts.fct_sales_sla_daily SET handoffs_breached = 3, handoffs_met_by_due = 2, sla_attainment = 0.4
-            WHERE activity_date = DATE '{RUN_DATE}'""",
+        f"""UPDATE marts.fct_sales_sla_daily
+               SET handoffs_breached = 3, handoffs_met_by_due = handoffs_due - 3, sla_attainment = (handoffs_due - 3) / handoffs_due
+             WHERE activity_date = DATE '{RUN_DATE}'""",
         "breach_rate_stable", "critical", 1,
         id="breach-rate-jump",
     ),
@@ -173,6 +215,25 @@ CASES = [
                 SELECT handoff_id FROM marts.fct_sales_sla WHERE handoff_date = DATE '{RUN_DATE}' ORDER BY handoff_id LIMIT 10)""",
         "unassigned_share_stable", "warning", 1,
         id="unassigned-share-jump",
+    ),
+    # --- counted once ---------------------------------------------------------------------------
+    pytest.param(
+        "marts/fct_lead_funnel_daily",
+        f"UPDATE marts.fct_lead_funnel_daily SET sessions = sessions + 1 WHERE report_date = DATE '{RUN_DATE}' - 10 AND channel = 'organic_search'",
+        "every_session_counted_once", "critical", 1,
+        id="session-counted-twice",
+    ),
+    pytest.param(
+        "marts/fct_lead_funnel_daily",
+        f"UPDATE marts.fct_lead_funnel_daily SET new_leads = new_leads - 1 WHERE report_date = DATE '{RUN_DATE}' - 10 AND channel = 'paid_search'",
+        "every_new_lead_counted_once", "critical", 1,
+        id="new-lead-missing",
+    ),
+    pytest.param(
+        "marts/fct_sales_sla_daily",
+        f"UPDATE marts.fct_sales_sla_daily SET handoffs_received = handoffs_received + 1 WHERE activity_date = DATE '{RUN_DATE}' - 2 AND owner_id = 'u1'",
+        "every_handoff_received_once", "critical", 1,
+        id="handoff-received-twice",
     ),
     # --- integrity between marts ------------------------------------------------------------------
     pytest.param(
@@ -222,3 +283,44 @@ def test_expectation_fails_on_data_that_breaks_it(
     assert others == []
     failures = report.critical_failures if severity == "critical" else report.warnings
     assert failures == [broken]
+
+
+SALES_DAILY = "marts.fct_sales_sla_daily"
+FIRST_REPORTS_TRIPLED = f"""UPDATE {SALES_DAILY}_as_reported
+    SET handoffs_received = 3 * handoffs_received, handoffs_due = 3 * handoffs_due, handoffs_breached = 3 * handoffs_breached"""
+
+
+@pytest.mark.parametrize(
+    ("changing_sql", "failed", "observed"),
+    [
+        pytest.param(None, [], '"trailing_median_as_reported": 18.0, "baseline_days": 20, "received_ratio": 1.0',
+                     id="first-reports-as-restated"),
+        # the restated table is unchanged: only the days as first published moved
+        pytest.param(FIRST_REPORTS_TRIPLED, ["received_volume_within_band"],
+                     '"trailing_median_as_reported": 54.0, "baseline_days": 20, "received_ratio": 0.3333333333333333',
+                     id="first-reports-three-times-higher"),
+        # a later report of a day (reported_on after it) is a restatement, not the day as first published
+        pytest.param(f"""INSERT INTO {SALES_DAILY}_as_reported
+                         SELECT * REPLACE (reported_on + 1 AS reported_on, 3 * handoffs_received AS handoffs_received)
+                         FROM {SALES_DAILY}_as_reported""",
+                     [], '"trailing_median_as_reported": 18.0, "baseline_days": 20, "received_ratio": 1.0',
+                     id="later-reports-left-out"),
+        # the first night: the build created the copies empty, so there is no baseline to judge by
+        pytest.param(f"DELETE FROM {SALES_DAILY}_as_reported", [],
+                     '"trailing_median_as_reported": null, "baseline_days": 0, "received_ratio": null',
+                     id="nothing-reported-yet"),
+    ],
+)
+def test_received_volume_is_judged_against_the_days_as_first_reported(
+    warehouse: duckdb.DuckDBPyConnection,
+    validate: Callable[..., ValidationReport],
+    suites_for: Callable[..., Path],
+    changing_sql: str | None,
+    failed: list[str],
+    observed: str,
+) -> None:
+    if changing_sql:
+        warehouse.execute(changing_sql)
+    report = validate(warehouse, "marts", suites_for("marts/fct_sales_sla_daily"), docs_dir=None)
+    assert [o.expectation for o in report.critical_failures] == failed
+    assert observed in outcome(report, SALES_DAILY, "received_volume_within_band").observed_value

@@ -12,7 +12,7 @@ import pytest
 
 from lead_sla.quality import RESULTS_TABLE, DataQualityError, ValidationReport
 
-from .conftest import RUN_DATE, create_lead_scores, outcome
+from .conftest import RUN_DATE, outcome
 
 NEGATIVE_RESPONSE = "UPDATE marts.fct_sales_sla SET response_minutes = -7 WHERE handoff_id = 'h-20261027-4'"
 UNASSIGNED_JUMP = f"""UPDATE marts.fct_sales_sla SET owner_id = NULL, owner_assigned_at = NULL
@@ -69,13 +69,13 @@ def test_results_are_kept_and_a_rerun_replaces_its_stage(
     first = validate(warehouse, "marts", suites, run_id="night-1", docs_dir=None)
     validate(warehouse, "raw", suites, run_id="night-1", docs_dir=None)
     rows = results(warehouse, "night-1", "marts")
-    assert len(rows) == len(first.outcomes) == 20
+    assert len(rows) == len(first.outcomes) == 21
     assert {r["success"] for r in rows} == {True}
     assert {r["run_date"] for r in rows} == {RUN_DATE}
     assert {r["table_name"] for r in rows} == {"marts.fct_sales_sla"}
-    volume = next(r for r in rows if r["expectation"] == "handoff_volume_within_band")
-    assert volume["severity"] == "critical" and volume["unexpected_count"] == 0
-    assert '"run_day_handoffs": 20' in volume["observed_value"]
+    row_count = next(r for r in rows if r["expectation"] == "rows_match_inputs")
+    assert row_count["severity"] == "critical" and row_count["unexpected_count"] == 0
+    assert '"table_rows": 1200, "expected_rows": 1200, "previously_published_rows": null' in row_count["observed_value"]
 
     warehouse.execute(NEGATIVE_RESPONSE)
     second = validate(warehouse, "marts", suites, run_id="night-1", docs_dir=None)
@@ -104,7 +104,8 @@ def test_data_docs_show_both_stages_and_replace_a_rerun(
     docs = tmp_path / "site"
     marts = validate(warehouse, "marts", suites, run_id="night-1", docs_dir=docs)
     validate(warehouse, "raw", suites, run_id="night-1", docs_dir=docs)
-    warehouse.execute(f"DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}' - 3")
+    warehouse.execute(f"""DELETE FROM intermediate.int_marketing_days_measured WHERE report_date = DATE '{RUN_DATE}' - 3;
+                          DELETE FROM marts.fct_marketing_sla_daily WHERE report_date = DATE '{RUN_DATE}' - 3""")
     validate(warehouse, "marts", suites, run_id="night-1", docs_dir=docs)
 
     assert marts.docs_index == docs / "index.html"
@@ -125,10 +126,11 @@ def test_optional_suite_is_skipped_with_a_note_when_its_table_is_missing(
     validate: Callable[..., ValidationReport],
     suites_for: Callable[..., Path],
 ) -> None:
-    report = validate(warehouse, "marts", suites_for("marts/lead_scores"), docs_dir=None)
+    warehouse.execute("DROP TABLE scoring.lead_scores")
+    report = validate(warehouse, "scores", suites_for("scores/lead_scores"), docs_dir=None)
     assert report.notes == ("scoring.lead_scores does not exist; optional suite scoring.lead_scores skipped",)
-    assert report.success and len(report.skipped) == len(report.outcomes) == 12
-    rows = results(warehouse, "test-run", "marts")
+    assert report.success and len(report.skipped) == len(report.outcomes) == 14
+    rows = results(warehouse, "test-run", "scores")
     assert {r["success"] for r in rows} == {None}
     assert {r["observed_value"] for r in rows} == {"skipped: scoring.lead_scores does not exist"}
 
@@ -137,33 +139,55 @@ def test_optional_suite_is_skipped_with_a_note_when_its_table_is_missing(
     ("breaking_sql", "failed"),
     [
         pytest.param(None, [], id="valid-scores"),
-        pytest.param(f"UPDATE scoring.lead_scores SET engagement_score = 120 WHERE lead_id = 'c-20261002-1' AND score_date = DATE '{RUN_DATE}'",
+        pytest.param("UPDATE scoring.lead_scores SET engagement_score = 120 WHERE lead_id = 'c-20261002-1'",
                      ["expect_column_values_to_be_between(engagement_score)"], id="score-above-100"),
-        pytest.param(f"UPDATE scoring.lead_scores SET p_convert = 1.5 WHERE lead_id = 'c-20261002-1' AND score_date = DATE '{RUN_DATE}'",
+        pytest.param("UPDATE scoring.lead_scores SET p_convert = 1.5 WHERE lead_id = 'c-20261002-1'",
                      ["expect_column_values_to_be_between(p_convert)"], id="probability-above-1"),
-        pytest.param(f"UPDATE scoring.lead_scores SET scored_as_of = scored_as_of - INTERVAL 1 DAY WHERE score_date = DATE '{RUN_DATE}'",
+        pytest.param("UPDATE scoring.lead_scores SET scored_as_of = scored_as_of - INTERVAL 1 DAY",
                      ["scored_as_of_the_run_day"], id="scored-as-of-another-day"),
         pytest.param("DELETE FROM marts.dim_leads WHERE lead_id = 'c-20261002-1'",
-                     ["every_lead_in_dim_leads"], id="scored-lead-missing-from-dim-leads"),
+                     ["every_lead_in_dim_leads", "rows_match_inputs"], id="scored-lead-missing-from-dim-leads"),
+        pytest.param("DELETE FROM scoring.lead_scores WHERE lead_id = 'c-20261002-1'",
+                     ["rows_match_inputs"], id="open-lead-not-scored"),
+        pytest.param("UPDATE marts.dim_leads SET is_open = false WHERE lead_id = 'c-20261002-1'",
+                     ["rows_match_inputs"], id="closed-lead-scored"),
         pytest.param("ALTER TABLE scoring.lead_scores DROP COLUMN engagement_score",
                      ["expect_column_values_to_be_between(engagement_score)", "score_columns_present"],
                      id="score-column-missing"),
+        # what another day left in the table is not the run day's: its rows are neither checked nor counted
+        pytest.param(f"""INSERT INTO scoring.lead_scores SELECT * REPLACE (DATE '{RUN_DATE}' - 1 AS score_date, 140.0 AS fit_score)
+                         FROM scoring.lead_scores""",
+                     [], id="another-days-scores-left-alone"),
     ],
 )
-def test_lead_scores_of_the_run_day_are_validated_when_the_table_exists(
+def test_lead_scores_of_the_run_day_are_validated_in_the_scores_stage(
     warehouse: duckdb.DuckDBPyConnection,
     validate: Callable[..., ValidationReport],
     suites_for: Callable[..., Path],
     breaking_sql: str | None,
     failed: list[str],
 ) -> None:
-    create_lead_scores(warehouse)  # its older day holds fit scores of 140, outside the run day
     if breaking_sql:
         warehouse.execute(breaking_sql)
-    report = validate(warehouse, "marts", suites_for("marts/lead_scores"), docs_dir=None)
+    report = validate(warehouse, "scores", suites_for("scores/lead_scores"), docs_dir=None)
     assert report.notes == ()
+    assert report.suites == ("scoring.lead_scores",)
     assert sorted(o.expectation for o in report.critical_failures) == failed
     assert report.warnings == []
+
+
+def test_the_marts_stage_leaves_the_scores_to_the_scores_stage(
+    warehouse: duckdb.DuckDBPyConnection,
+    validate: Callable[..., ValidationReport],
+    suites_for: Callable[..., Path],
+) -> None:
+    warehouse.execute("UPDATE scoring.lead_scores SET fit_score = 140")
+    suites = suites_for("marts/dim_reps", "scores/lead_scores")
+    marts = validate(warehouse, "marts", suites, docs_dir=None)
+    assert marts.suites == ("marts.dim_reps",) and marts.success
+    scores = validate(warehouse, "scores", suites, docs_dir=None)
+    assert [o.expectation for o in scores.critical_failures] == ["expect_column_values_to_be_between(fit_score)"]
+    assert scores.critical_failures[0].unexpected_count == 605
 
 
 def test_a_missing_mart_is_a_critical_failure(
@@ -190,7 +214,7 @@ def test_an_unreadable_input_fails_its_expectations_without_stopping_the_run(
     assert failed["every_contact_in_dim_leads"].observed_value.startswith(
         "error: cannot read marts.fct_sales_sla:contacts_in_dim_leads: Catalog Error"
     )
-    assert outcome(report, "marts.fct_sales_sla", "handoff_volume_within_band").success
+    assert outcome(report, "marts.fct_sales_sla", "rows_match_inputs").success
 
 
 def test_params_override_the_suite_bands(
@@ -198,6 +222,6 @@ def test_params_override_the_suite_bands(
     validate: Callable[..., ValidationReport],
     suites_for: Callable[..., Path],
 ) -> None:
-    report = validate(warehouse, "marts", suites_for("marts/fct_sales_sla"), docs_dir=None,
-                      params={"volume_ratio_min": 1.5, "volume_ratio_max": 3})
-    assert [o.expectation for o in report.critical_failures] == ["handoff_volume_within_band"]
+    report = validate(warehouse, "marts", suites_for("marts/fct_sales_sla_daily"), docs_dir=None,
+                      params={"received_ratio_min": 1.5, "received_ratio_max": 3})
+    assert [o.expectation for o in report.critical_failures] == ["received_volume_within_band"]

@@ -20,15 +20,20 @@ from lead_sla.sources.streams import RAW_METADATA_COLUMNS, STREAMS
 from .conftest import RUN_DATE, SUITES_DIR
 
 MARTS = (
-    "dim_leads", "dim_lead_profiles", "dim_lead_profile_history", "fct_sales_sla", "fct_sales_sla_daily",
-    "fct_marketing_sla", "fct_marketing_sla_daily", "fct_lead_funnel_daily", "fct_icp_evidence",
+    "dim_leads", "dim_lead_profiles", "dim_lead_profile_history", "dim_reps", "fct_sales_sla", "fct_sales_sla_daily",
+    "fct_marketing_sla", "fct_marketing_sla_daily", "fct_lead_funnel_daily", "fct_icp_evidence", "fct_late_data_daily",
 )
 
 
 def test_committed_suites_load_and_bind() -> None:
     suites = load_suites(SUITES_DIR)
     assert sorted(s.name for s in suites if s.stage == "raw") == sorted(f"raw.{s.name}" for s in STREAMS)
-    assert sorted(s.name for s in suites if s.stage == "marts") == sorted([*(f"marts.{m}" for m in MARTS), "scoring.lead_scores"])
+    assert sorted(s.name for s in suites if s.stage == "marts") == sorted(f"marts.{m}" for m in MARTS)
+    assert [(s.name, s.path.relative_to(SUITES_DIR).as_posix()) for s in suites if s.stage == "scores"] == [
+        ("scoring.lead_scores", "scores/lead_scores.yml")
+    ]
+    # what is published carries a row count: no published table passes empty or half written
+    assert [s.name for s in suites if s.stage != "raw" and s.spec.row_count is None] == []
     for suite in suites:
         params = run_parameters(suite, run_id="r", run_date=RUN_DATE, validated_at=datetime(2026, 10, 29, 3))
         bound = bind_suite(suite, params)
@@ -93,6 +98,11 @@ expectations:
         pytest.param(lambda s: s.replace("severity: critical", "severity: critical\n    input: daily"), "reads undeclared input 'daily'", id="undeclared-input"),
         pytest.param(lambda s: s + s[s.index("  - type"):], "two expectations are called", id="duplicate-expectation"),
         pytest.param(lambda s: s.replace("  band: 2", "  run_date: 2"), "may not redefine the built-in run_date", id="builtin-param-redefined"),
+        pytest.param(lambda s: s.replace("expectations:", "row_count:\n  expected: SELECT 2\n  at_least: SELECT 1\n  why: two rows\nexpectations:"),
+                     "row_count: Value error, row_count gives exactly one of `expected` or `at_least`", id="row-count-two-bounds"),
+        pytest.param(lambda s: s.replace("expectations:", "row_count:\n  expected: SELECT 2\n  why: two rows\n"
+                                                          "inputs:\n  row_count: SELECT 1 AS n\nexpectations:"),
+                     "input name 'row_count' is reserved for the row_count checks", id="row-count-input-name-taken"),
     ],
 )
 def test_an_invalid_suite_is_refused_before_anything_runs(
