@@ -28,6 +28,26 @@ from lead_sla.sources.mapping import SourceMapping, export_date_of, file_format
 from lead_sla.sources.streams import Stream, get_stream
 
 
+class LandingFolderMissing(Exception):
+    """The landing folder does not exist (or is not a folder): a configuration error, not "0 files".
+
+    Deliberately not an ``OSError``: retrying cannot make the folder appear, and the CLI maps this
+    error to exit code 2 (invalid input) rather than 1 (a run that failed).
+    """
+
+    def __init__(self, path: Path, problem: str = "does not exist") -> None:
+        super().__init__(f"landing folder {path} {problem}; check LEAD_SLA_LANDING_DIR")
+        self.path = path
+
+
+def require_landing_folder(landing_dir: Path) -> None:
+    """Raise ``LandingFolderMissing`` unless ``landing_dir`` is an existing folder (an empty one is fine)."""
+    if not landing_dir.exists():
+        raise LandingFolderMissing(landing_dir)
+    if not landing_dir.is_dir():
+        raise LandingFolderMissing(landing_dir, "is not a folder")
+
+
 class ApiPageLike(Protocol):
     """One page of API records and the request (without secrets) that fetched it."""
 
@@ -113,9 +133,10 @@ def extract_stream_files(
 ) -> StreamReport:
     """Land every new file of ``stream_name`` exported on or before ``up_to`` (all when None).
 
-    Raises ``MissingColumnError`` (naming the file and column) when a file lacks a required
-    column; the files before it stay landed.
+    Raises ``LandingFolderMissing`` when ``landing_dir`` does not exist, and ``MissingColumnError``
+    (naming the file and column) when a file lacks a required column; the files before it stay landed.
     """
+    require_landing_folder(landing_dir)
     stream = get_stream(stream_name)
     report = StreamReport(stream=stream_name, batch_id=new_batch_id(stream_name))
     loaded, seen = _loaded_fingerprints(conn, stream_name)
@@ -190,5 +211,6 @@ def extract_stream_api(
 
 
 __all__ = [
-    "LINE_COLUMN", "StreamReport", "extract_stream_api", "extract_stream_files", "new_batch_id", "pending_files",
+    "LINE_COLUMN", "LandingFolderMissing", "StreamReport", "extract_stream_api", "extract_stream_files", "new_batch_id", "pending_files",
+    "require_landing_folder",
 ]
