@@ -288,3 +288,18 @@ def test_parquet_exports_land_like_csv_ones(conn, landing):
     assert conn.execute("select contact_id, is_deleted, updated_at from raw.contacts").fetchall() == [
         ("c1", "false", "2026-03-02 14:00:00")
     ]
+
+
+def test_an_unclosed_quote_quarantines_its_line_and_the_rows_after_it_land(conn, landing):
+    broken = contact_row("c2", "2026-03-02 09:00:00").replace(",CTO,", ',"CTO,')
+    rows = [contact_row(f"c{n}", "2026-03-02 09:00:00") for n in (1, 3, 4, 5)]
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          "\n".join([CONTACT_HEADER, rows[0], broken, *rows[1:]]) + "\n")
+    report = extract_stream_files(conn, landing, mapping(), "contacts")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 4, 1)
+    assert conn.execute("select contact_id, _source_line from raw.contacts order by 2").fetchall() == [
+        ("c1", 2), ("c3", 4), ("c4", 5), ("c5", 6)
+    ]
+    assert conn.execute("select source_line, reason, raw_text from quarantine.rows").fetchall() == [
+        (3, "unclosed quote in field 5", broken)
+    ]

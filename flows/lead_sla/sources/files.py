@@ -1,8 +1,8 @@
 """The file-export connector: reads CSV, JSON Lines and Parquet files into columnar text.
 
-Reading never stops at a bad record: a line that is not valid UTF-8, not valid JSON, or has
-the wrong number of CSV fields becomes a ``Reject`` with its line number, reason and raw text,
-and the good records around it are kept. Types are checked later, in the landing step.
+Reading never stops at a bad record: a line that is not valid UTF-8, not valid JSON, has
+the wrong number of CSV fields or a quote it never closes becomes a ``Reject`` with its line
+number, reason and raw text, and the good records around it are kept. Types are checked later, in the landing step.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,42 +120,116 @@ def read_jsonl(data: bytes) -> ParsedFile:
     return parsed
 
 
+def _without_line_end(text: str) -> str:
+    """``text`` without its final line terminator (``\r\n``, ``\n`` or ``\r``)."""
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text[:-1] if text.endswith(("\n", "\r")) else text
+
+
+def _quote_problem(line: str) -> tuple[int, str] | None:
+    """How ``line``, read on its own, breaks CSV quoting: (1-based field, what) or None.
+
+    Follows the csv module's rules: a quote opens a quoted field only at the start of a field,
+    ``""`` inside one is a literal quote, and a closing quote must end the field.
+    """
+    text = _without_line_end(line)
+    field, quoted, at_field_start, after_close = 1, False, True, False
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if quoted:
+            if char == '"':
+                if text.startswith('"', i + 1):
+                    i += 2
+                    continue
+                quoted, after_close = False, True
+        elif char == ",":
+            field, at_field_start, after_close = field + 1, True, False
+            i += 1
+            continue
+        elif after_close:
+            return field, "text after the closing quote"
+        elif char == '"' and at_field_start:
+            quoted = True
+        at_field_start = False
+        i += 1
+    return (field, "unclosed quote") if quoted else None
+
+
+def _malformed_reason(line: str, error: csv.Error) -> str:
+    problem = _quote_problem(line)
+    if problem is None:
+        return f"malformed CSV ({error})"
+    field, what = problem
+    return f"unclosed quote in field {field}" if what == "unclosed quote" else f"malformed CSV in field {field}: {error}"
+
+
+def _csv_records(lines: list[str], start: int, width: int) -> Iterator[tuple[int, int, list[str] | None, str | None]]:
+    """Each record from line index ``start`` on: (first, last, fields, None), or (i, i, None, reason) for a broken line.
+
+    A record spanning several lines (a quoted field holding line breaks) is taken only when it has
+    ``width`` fields. Otherwise, and whenever the csv module gives up (a quote left open up to the
+    end of the file), the record's first line alone is broken and reading starts again at the
+    next line: one stray quote costs its own line, never the rest of the file.
+    """
+    position = start
+    while position < len(lines):
+        reader = csv.reader(itertools.islice(lines, position, None), strict=True)
+        done = 0  # lines this reader has consumed in good records
+        try:
+            for row in reader:
+                first, last = position + done, position + reader.line_num - 1
+                if last > first and len(row) != width:
+                    field, _ = _quote_problem(lines[first]) or (0, "")
+                    yield first, first, None, (
+                        f"unclosed quote in field {field} "
+                        f"(closing it on line {last + 1} gives {len(row)} fields, expected {width})"
+                    )
+                    break
+                done = reader.line_num
+                yield first, last, row, None
+            else:
+                return
+        except csv.Error as exc:
+            first = position + done
+            yield first, first, None, _malformed_reason(lines[first], exc)
+        position = first + 1
+
+
 def read_csv(data: bytes) -> ParsedFile:
+    """Read a CSV export whose first line is the header; a broken record costs only its own line(s)."""
     parsed = ParsedFile()
     text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    physical = text.splitlines()
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    # Split where the csv module splits (\n, \r\n, \r), so line numbers match the file's.
+    lines = io.StringIO(text, newline="").readlines()
+    header_reader = csv.reader(lines, strict=True)
     try:
-        header = next(reader)
+        header = next(header_reader)
     except (StopIteration, csv.Error):
         parsed.rejects.append(Reject(1, "no header row", _shown(text[:1000])))
         return parsed
     header = [name.strip() for name in header]
     parsed.columns = list(header)
     parsed.values = {name: [] for name in header}
-    previous_line = reader.line_num
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            raw = "\n".join(physical[previous_line:])
-            parsed.rejects.append(Reject(previous_line + 1, f"malformed CSV ({exc}); truncated file?", _shown(raw)))
-            break
-        first, previous_line = previous_line + 1, reader.line_num
-        raw = "\n".join(physical[first - 1 : previous_line])
+    for first, last, row, problem in _csv_records(lines, header_reader.line_num, len(header)):
+        raw = lines[first] if first == last else "".join(lines[first : last + 1])
+        if problem is not None:
+            parsed.rejects.append(Reject(first + 1, problem, _shown(_without_line_end(raw))))
+            continue
+        assert row is not None
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
         if _SURROGATES.search(raw):
-            parsed.rejects.append(Reject(first, "invalid UTF-8 bytes", _shown(raw)))
+            parsed.rejects.append(Reject(first + 1, "invalid UTF-8 bytes", _shown(_without_line_end(raw))))
         elif len(row) != len(header):
             hint = "; truncated line?" if len(row) < len(header) else ""
-            parsed.rejects.append(Reject(first, f"expected {len(header)} fields, got {len(row)}{hint}", raw))
+            reason = f"expected {len(header)} fields, got {len(row)}{hint}"
+            parsed.rejects.append(Reject(first + 1, reason, _without_line_end(raw)))
         else:
             for name, value in zip(header, row):
                 parsed.values[name].append(value)
-            parsed.lines.append(first)
+            parsed.lines.append(first + 1)
     return parsed
 
 
