@@ -303,3 +303,49 @@ def test_an_unclosed_quote_quarantines_its_line_and_the_rows_after_it_land(conn,
     assert conn.execute("select source_line, reason, raw_text from quarantine.rows").fetchall() == [
         (3, "unclosed quote in field 5", broken)
     ]
+
+
+def test_quarantine_keeps_the_source_line_as_read_not_the_mapped_record(conn, landing):
+    """The export's own columns (renamed by the mapping) and the line exactly as it is in the file."""
+    renamed = SourceMapping(name="test", timezone="UTC", loads=[StreamLoad(
+        stream="contacts", files="contacts/*/*.csv",
+        columns={"contact_id": "id", "email": "mail", "updated_at": "modified"},
+    )])
+    bad_line = 'k2;x,"not an e-mail",2026-03-02 09:00:00'
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          "id,mail,modified\r\nk1,a@example.com,2026-03-02 09:00:00\r\n" + bad_line + "\r\n")
+    extract_stream_files(conn, landing, renamed, "contacts")
+    assert conn.execute("select source_line, reason, raw_text from quarantine.rows").fetchall() == [
+        (3, "invalid e-mail in email: not an e-mail", bad_line)
+    ]
+
+
+def test_a_quarantined_multi_line_record_keeps_all_its_lines(conn, landing):
+    record = 'c2,bad-email,Ann,Lee,"Head of\nSales",co1,u1,lead,new,web,,false,2026-03-02 09:00:00'
+    write(landing, "contacts", "2026-03-02", "part-00000.csv", "\n".join([CONTACT_HEADER, record]) + "\n")
+    extract_stream_files(conn, landing, mapping(), "contacts")
+    assert conn.execute("select source_line, raw_text from quarantine.rows").fetchall() == [(2, record)]
+
+
+def test_a_quarantined_json_line_is_kept_as_read(conn, landing):
+    line = '{"session_id": "s9",  "visitor_id": "v1", "started_at": "2026-03-02T10:00:00Z", "pageviews": "three"}'
+    write(landing, "web_sessions", "2026-03-02", "part-00000.jsonl", line + "\n")
+    extract_stream_files(conn, landing, mapping(), "web_sessions")
+    assert conn.execute("select raw_text from quarantine.rows").fetchall() == [(line,)]
+
+
+def test_a_quarantined_parquet_row_is_kept_as_json_of_the_source_row(conn, landing):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = landing / "contacts" / "2026-03-02" / "part-00000.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({
+        "contact_id": ["c2"], "email": ["not-an-email"], "is_deleted": [False], "score": [1.5],
+        "updated_at": ["2026-03-02T10:00:00Z"],
+    }), path)
+    parquet_mapping = SourceMapping(name="test", loads=[StreamLoad(stream="contacts", files="contacts/*/*.parquet")])
+    extract_stream_files(conn, landing, parquet_mapping, "contacts")
+    assert conn.execute("select source_line, raw_text from quarantine.rows").fetchall() == [(1, (
+        '{"contact_id":"c2","email":"not-an-email","is_deleted":false,"score":1.5,"updated_at":"2026-03-02T10:00:00Z"}'
+    ))]

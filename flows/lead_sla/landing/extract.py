@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from lead_sla.landing.loader import BatchResult, BatchSpec, land_batch
 from lead_sla.landing.raw import RAW_SCHEMA
-from lead_sla.sources.files import LINE_COLUMN, ParsedFile, as_text, read_file, sha256_of
+from lead_sla.sources.files import LINE_COLUMN, ParsedFile, as_json, as_text, read_file, sha256_of
 from lead_sla.sources.mapping import SourceMapping, export_date_of, file_format
 from lead_sla.sources.streams import Stream, get_stream
 
@@ -179,7 +179,7 @@ def records_to_arrow(records: Iterable[dict[str, object]], stream: Stream) -> pa
     """API records as an Arrow table of text columns (contract columns first, extras after)."""
     parsed = ParsedFile(columns=list(stream.column_names), values={c: [] for c in stream.column_names})
     for number, record in enumerate(records, start=1):
-        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()})
+        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()}, as_json(record))
     return parsed.to_arrow()
 
 

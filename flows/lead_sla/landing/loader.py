@@ -5,7 +5,8 @@ against the stream contract, and in ONE DuckDB transaction:
 
 1. appends the new versions to ``raw.<stream>`` (a version already landed, recognised by its
    row hash, is not added again: re-extracting a file or a page adds nothing);
-2. sends every record that fails a check to ``quarantine.rows`` with the reason and raw text;
+2. sends every record that fails a check to ``quarantine.rows`` with the reason and the record
+   as it was read (its source line(s), or a JSON object of a Parquet row or API record);
 3. records the file in ``raw._loaded_files`` (for file sources), advances the stream's
    cursor in ``raw._cursors`` and writes the batch's counts to ``raw._batches``.
 
@@ -24,7 +25,7 @@ import duckdb
 import pyarrow as pa
 
 from lead_sla.landing.raw import QUARANTINE_TABLE, RAW_SCHEMA, raw_table
-from lead_sla.sources.files import LINE_COLUMN, Reject
+from lead_sla.sources.files import LINE_COLUMN, SOURCE_TEXT_COLUMN, Reject
 from lead_sla.sources.streams import Column, Stream
 
 _OFFSET_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
@@ -198,7 +199,7 @@ def land_batch(
     stream = spec.stream
     table = raw_table(stream)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    source_columns = [c for c in records.column_names if c != LINE_COLUMN]
+    source_columns = [c for c in records.column_names if c not in (LINE_COLUMN, SOURCE_TEXT_COLUMN)]
     if is_empty_file:
         # Nothing to map: an empty file lands no rows, only its quarantine note.
         mapped, extras = {name: "CAST(NULL AS VARCHAR)" for name in stream.column_names}, []
@@ -225,9 +226,6 @@ def land_batch(
     hash_input = ", ".join(
         f"coalesce(v.{_quote(c)}, chr(0))" for c in [*stream.column_names, *extras]
     )
-    record_json = "to_json(struct_pack(" + ", ".join(
-        f"{_quote(c)} := m.{_quote(c)}" for c in [*stream.column_names, *extras]
-    ) + "))"
 
     conn.execute("BEGIN TRANSACTION")
     try:
@@ -237,13 +235,12 @@ def land_batch(
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _batch AS
-            WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN} FROM _batch_source),
-            mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN} FROM cleaned),
+            WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM _batch_source),
+            mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM cleaned),
             checked AS (
                 SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
-                       m.{LINE_COLUMN},
-                       concat_ws('; ', {', '.join(reason_parts)}) AS _reason,
-                       {record_json} AS _record
+                       m.{LINE_COLUMN}, m.{SOURCE_TEXT_COLUMN},
+                       concat_ws('; ', {', '.join(reason_parts)}) AS _reason
                 FROM mapped AS m
             )
             SELECT *, md5(concat_ws(chr(31), {hash_input})) AS _row_hash FROM checked AS v
@@ -279,7 +276,7 @@ def land_batch(
         conn.execute(
             f"""
             INSERT INTO {QUARANTINE_TABLE}
-            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, _record, ? FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
+            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, {SOURCE_TEXT_COLUMN}, ? FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
             """,
             [stream.name, batch_id, spec.location, now],
         )

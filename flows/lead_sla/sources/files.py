@@ -23,6 +23,7 @@ import pyarrow.parquet as pq
 from lead_sla.sources.mapping import FileFormat
 
 LINE_COLUMN = "_line"
+SOURCE_TEXT_COLUMN = "_source_text"
 _SURROGATES = re.compile("[\udc80-\udcff]")
 
 
@@ -37,11 +38,17 @@ class Reject:
 
 @dataclass
 class ParsedFile:
-    """A file's records as text columns (source names, first-seen order) plus its rejects."""
+    """A file's records as text columns (source names, first-seen order) plus its rejects.
+
+    ``sources`` holds, beside each record's line number, the record as it was read (its line or
+    lines for CSV and JSON Lines, a JSON object of the source row for Parquet and API records):
+    what quarantine keeps when a value fails its check.
+    """
 
     columns: list[str] = field(default_factory=list)
     values: dict[str, list[str | None]] = field(default_factory=dict)
     lines: list[int] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     is_empty: bool = False
 
@@ -50,13 +57,15 @@ class ParsedFile:
         return len(self.lines)
 
     def to_arrow(self) -> pa.Table:
-        """The good records as an Arrow table of strings, with their line numbers in ``_line``."""
+        """The good records as an Arrow table of strings, with their line numbers in ``_line``
+        and the records as read in ``_source_text``."""
         arrays = {name: pa.array(self.values[name], type=pa.string()) for name in self.columns}
         arrays[LINE_COLUMN] = pa.array(self.lines, type=pa.int64())
+        arrays[SOURCE_TEXT_COLUMN] = pa.array(self.sources, type=pa.string())
         return pa.table(arrays)
 
-    def add_record(self, line: int, record: dict[str, str | None]) -> None:
-        """Append one good record; columns first seen here are back-filled with nulls."""
+    def add_record(self, line: int, record: dict[str, str | None], source: str) -> None:
+        """Append one good record read as ``source``; columns first seen here are back-filled with nulls."""
         count = len(self.lines)
         for name, value in record.items():
             if name not in self.values:
@@ -67,6 +76,7 @@ class ParsedFile:
             if len(self.values[name]) == count:
                 self.values[name].append(None)
         self.lines.append(line)
+        self.sources.append(source)
 
 
 def sha256_of(path: Path) -> str:
@@ -91,6 +101,11 @@ def as_text(value: object) -> str | None:
     return orjson.dumps(value).decode()
 
 
+def as_json(record: dict[str, object]) -> str:
+    """A source record (Parquet row, API record) as one JSON object: how quarantine shows it."""
+    return orjson.dumps(record, default=str).decode()
+
+
 def _shown(raw: bytes | str) -> str:
     """Raw text safe to store: undecodable bytes shown as U+FFFD."""
     if isinstance(raw, bytes):
@@ -104,7 +119,7 @@ def read_jsonl(data: bytes) -> ParsedFile:
         if not raw.strip():
             continue
         try:
-            raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             parsed.rejects.append(Reject(number, f"invalid UTF-8 bytes at byte {exc.start}", _shown(raw)))
             continue
@@ -116,7 +131,7 @@ def read_jsonl(data: bytes) -> ParsedFile:
         if not isinstance(record, dict):
             parsed.rejects.append(Reject(number, "not a JSON object", _shown(raw)))
             continue
-        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()})
+        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()}, text.removesuffix("\r"))
     return parsed
 
 
@@ -230,6 +245,7 @@ def read_csv(data: bytes) -> ParsedFile:
             for name, value in zip(header, row):
                 parsed.values[name].append(value)
             parsed.lines.append(first + 1)
+            parsed.sources.append(_without_line_end(raw))
     return parsed
 
 
@@ -240,6 +256,7 @@ def read_parquet(path: Path) -> ParsedFile:
         column = table.column(name)
         parsed.values[name] = [as_text(v) for v in column.to_pylist()]
     parsed.lines = list(range(1, table.num_rows + 1))
+    parsed.sources = [as_json(row) for row in table.to_pylist()]
     return parsed
 
 
