@@ -349,3 +349,53 @@ def test_a_quarantined_parquet_row_is_kept_as_json_of_the_source_row(conn, landi
     assert conn.execute("select source_line, raw_text from quarantine.rows").fetchall() == [(1, (
         '{"contact_id":"c2","email":"not-an-email","is_deleted":false,"score":1.5,"updated_at":"2026-03-02T10:00:00Z"}'
     ))]
+
+
+def latin1_contact(contact_id: str, last_name: str) -> bytes:
+    return contact_row(contact_id, "2026-03-02 09:00:00").replace(",Lee,", f",{last_name},").encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("mapping_encoding", "load_encoding"),
+    [pytest.param("latin-1", None, id="per-mapping"), pytest.param("utf-8", "latin-1", id="per-load"),
+     pytest.param("auto", None, id="auto")],
+)
+def test_a_latin_1_export_lands_its_names_right(conn, landing, mapping_encoding, load_encoding):
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          CONTACT_HEADER.encode() + b"\n" + latin1_contact("c1", "M\xfcller") + b"\n")
+    latin = SourceMapping(name="test", timezone="UTC", encoding=mapping_encoding,
+                          loads=[StreamLoad(stream="contacts", files="contacts/*/*.csv", encoding=load_encoding)])
+    report = extract_stream_files(conn, landing, latin, "contacts")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 0)
+    assert conn.execute("select last_name from raw.contacts").fetchall() == [("Müller",)]
+
+
+def test_an_undecodable_row_is_quarantined_with_its_original_bytes(conn, landing):
+    import base64
+
+    bad = latin1_contact("c2", "M\xfcller")
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          CONTACT_HEADER.encode() + b"\n" + contact_row("c1", "2026-03-02 09:00:00").encode() + b"\n" + bad + b"\n")
+    report = extract_stream_files(conn, landing, mapping(), "contacts")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    line, reason, raw_text, raw_bytes = conn.execute(
+        "select source_line, reason, raw_text, raw_bytes_base64 from quarantine.rows"
+    ).fetchone()
+    assert (line, base64.b64decode(raw_bytes)) == (3, bad)
+    assert "M\ufffdller" in raw_text and reason.startswith("invalid UTF-8 bytes")
+
+
+def test_an_old_quarantine_table_gets_the_raw_bytes_column_and_keeps_its_rows(tmp_path):
+    old = connect(tmp_path / "old.duckdb")
+    old.execute("create schema quarantine")
+    old.execute(
+        "create table quarantine.rows (stream varchar not null, batch_id varchar not null, source varchar not null, "
+        "source_line bigint, reason varchar not null, raw_text varchar, quarantined_at timestamp not null)"
+    )
+    old.execute("insert into quarantine.rows values ('contacts', 'b1', 'a.csv', 2, 'why', 'text', now())")
+    ensure_raw_schema(old)
+    ensure_raw_schema(old)
+    assert old.execute("select stream, raw_text, raw_bytes_base64 from quarantine.rows").fetchall() == [
+        ("contacts", "text", None)
+    ]
+    old.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lead_sla.sources.files import read_csv
+from lead_sla.sources.files import read_csv, read_jsonl
 
 HEADER = "id,name,note"
 
@@ -82,3 +82,51 @@ def test_text_after_a_closing_quote_is_malformed_but_costs_only_its_line():
     parsed = read_csv(csv_bytes(HEADER, '1,"Ann"x,ok', "2,Bob,ok"))
     assert parsed.values["id"] == ["2"]
     assert [(r.line, r.reason) for r in parsed.rejects] == [(2, "malformed CSV in field 2: ',' expected after '\"'")]
+
+
+NAMES = "id,name\n"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "expected"),
+    [
+        pytest.param(b"id,name\n1,M\xfcller\n", "latin-1", "Müller", id="latin-1"),
+        pytest.param(b"id,name\n1,\x93Caf\xe9\x94 \x80\n", "cp1252", "\u201cCafé\u201d €", id="cp1252"),
+        pytest.param("id,name\n1,Müller\n".encode(), "auto", "Müller", id="auto-utf-8-first"),
+        pytest.param(b"id,name\n1,M\xfcller \x80\n", "auto", "Müller €", id="auto-then-cp1252"),
+        pytest.param(b"id,name\n1,M\xfcller \x81\n", "auto", "Müller \x81", id="auto-then-latin-1"),
+    ],
+)
+def test_a_declared_or_detected_encoding_reads_the_text_right(data, encoding, expected):
+    parsed = read_csv(data, encoding)
+    assert parsed.rejects == []
+    assert parsed.values["name"] == [expected]
+
+
+def test_auto_decides_line_by_line_so_utf_8_lines_stay_right_in_a_mixed_file():
+    data = "id,name\n1,Müller\n".encode() + b"2,M\xfcller\n" + "3,Łódź\n".encode()
+    assert read_csv(data, "auto").values["name"] == ["Müller", "Müller", "Łódź"]
+
+
+def test_an_undecodable_line_is_rejected_with_its_original_bytes():
+    bad = b'2,"M\xfcller\nand more"'
+    parsed = read_csv(b"id,name\n1,Ann\n" + bad + b"\n3,Cy\n")
+    assert parsed.values["id"] == ["1", "3"]
+    assert parsed.lines == [2, 5]
+    [reject] = parsed.rejects
+    assert (reject.line, reject.raw_bytes, reject.raw_text) == (3, bad, '2,"M\ufffdller\nand more"')
+    assert reject.reason.startswith("invalid UTF-8 bytes at byte 4 (0xFC)")
+
+
+def test_an_undecodable_json_line_is_rejected_with_its_original_bytes():
+    bad = b'{"id": "2", "name": "M\xfcller"}'
+    parsed = read_jsonl(b'{"id": "1", "name": "Ann"}\n' + bad + b"\n")
+    assert parsed.values["name"] == ["Ann"]
+    [reject] = parsed.rejects
+    assert (reject.line, reject.raw_bytes) == (2, bad)
+    assert reject.reason.startswith("invalid UTF-8 bytes at byte 22 (0xFC)")
+
+
+def test_json_lines_in_a_declared_encoding():
+    parsed = read_jsonl(b'{"id": "1", "name": "M\xfcller"}\r\n', "cp1252")
+    assert (parsed.values["name"], parsed.sources, parsed.rejects) == (["Müller"], ['{"id": "1", "name": "Müller"}'], [])

@@ -9,7 +9,7 @@ import pytest
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.settings import find_project_root
-from lead_sla.sources.mapping import MappingError, load_mapping
+from lead_sla.sources.mapping import MappingError, SourceMapping, load_mapping
 from lead_sla.warehouse import connect
 
 ROOT = find_project_root(Path(__file__).parent)
@@ -60,3 +60,32 @@ def test_the_olist_export_loads_8000_mqls_and_842_won_deals(tmp_path):
     assert conn.execute("select count(lead_behaviour_profile) from raw.deals").fetchone()[0] > 0
     assert conn.execute("select min(created_at) from raw.contacts").fetchone()[0].endswith("03:00:00")
     conn.close()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        pytest.param("name: x\nencoding: klingon\nloads: []\n", "encoding: Value error, unknown encoding 'klingon'",
+                     id="unknown-encoding"),
+        pytest.param("name: x\nloads: [{stream: contacts, files: '*.csv', encoding: utf-16}]\n",
+                     "loads.0.encoding: Value error, encoding 'utf-16' is not supported", id="not-ascii-compatible"),
+    ],
+)
+def test_an_unusable_encoding_is_refused_naming_file_and_place(tmp_path, body, message):
+    path = tmp_path / "bad.yml"
+    path.write_text(body)
+    with pytest.raises(MappingError, match="bad.yml") as info:
+        load_mapping(path)
+    assert message in str(info.value)
+
+
+def test_a_load_inherits_the_mapping_encoding_unless_it_declares_its_own(tmp_path):
+    path = tmp_path / "m.yml"
+    path.write_text(
+        "name: x\nencoding: auto\nloads:\n"
+        "  - {stream: contacts, files: a.csv}\n"
+        "  - {stream: deals, files: b.csv, encoding: Latin-1}\n"
+    )
+    mapping = load_mapping(path)
+    assert [mapping.encoding_for(load) for load in mapping.loads] == ["auto", "Latin-1"]
+    assert SourceMapping(name="y", loads=[]).encoding == "utf-8"

@@ -150,7 +150,7 @@ def extract_stream_files(
             if (relative, sha) in loaded:
                 report.files_skipped += 1
                 continue
-            parsed = read_file(path, file_format(load, path))
+            parsed = read_file(path, file_format(load, path), mapping.encoding_for(load))
             spec = BatchSpec(
                 stream=stream,
                 source_name=f"files:{mapping.name}",

@@ -16,6 +16,7 @@ or fall behind, the rows it covers.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ _OFFSET_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2}
 _BOOL_TRUE = ("true", "t", "1", "yes", "y")
 _BOOL_FALSE = ("false", "f", "0", "no", "n")
 _EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_QUARANTINE_COLUMNS = "stream, batch_id, source, source_line, reason, raw_text, raw_bytes_base64, quarantined_at"
 
 
 class MissingColumnError(ValueError):
@@ -275,18 +277,23 @@ def land_batch(
         )
         conn.execute(
             f"""
-            INSERT INTO {QUARANTINE_TABLE}
-            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, {SOURCE_TEXT_COLUMN}, ? FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
+            INSERT INTO {QUARANTINE_TABLE} ({_QUARANTINE_COLUMNS})
+            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, {SOURCE_TEXT_COLUMN}, NULL, ?
+            FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
             """,
             [stream.name, batch_id, spec.location, now],
         )
         quarantine_rows = [
-            (stream.name, batch_id, spec.location, r.line, r.reason, r.raw_text, now) for r in rejects
+            (stream.name, batch_id, spec.location, r.line, r.reason, r.raw_text,
+             None if r.raw_bytes is None else base64.b64encode(r.raw_bytes).decode("ascii"), now)
+            for r in rejects
         ]
         if is_empty_file:
-            quarantine_rows.append((stream.name, batch_id, spec.location, None, "empty file", "", now))
+            quarantine_rows.append((stream.name, batch_id, spec.location, None, "empty file", "", None, now))
         if quarantine_rows:
-            conn.executemany(f"INSERT INTO {QUARANTINE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)", quarantine_rows)
+            conn.executemany(
+                f"INSERT INTO {QUARANTINE_TABLE} ({_QUARANTINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", quarantine_rows
+            )
 
         counts = conn.execute(
             f"""SELECT (SELECT count(*) FROM _batch), (SELECT count(*) FROM _batch WHERE _reason <> ''),

@@ -8,7 +8,9 @@ tables live beside them:
 - ``raw._loaded_files``: per stream, every source file already landed (path and content hash);
 - ``raw._batches``: one row per extraction batch with its counts.
 
-Quarantine lives in ``quarantine.rows``: what could not be loaded, with the reason and raw text.
+Quarantine lives in ``quarantine.rows``: what could not be loaded, with the reason, the record as
+it was read (``raw_text``) and, for a record whose bytes could not be decoded, those bytes
+(``raw_bytes_base64``).
 """
 
 from __future__ import annotations
@@ -57,5 +59,8 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(
         f"""CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
             stream VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, source VARCHAR NOT NULL,
-            source_line BIGINT, reason VARCHAR NOT NULL, raw_text VARCHAR, quarantined_at TIMESTAMP NOT NULL)"""
+            source_line BIGINT, reason VARCHAR NOT NULL, raw_text VARCHAR, quarantined_at TIMESTAMP NOT NULL,
+            raw_bytes_base64 VARCHAR)"""
     )
+    # Warehouses created before the column existed get it (their rows keep NULL).
+    conn.execute(f"ALTER TABLE {QUARANTINE_TABLE} ADD COLUMN IF NOT EXISTS raw_bytes_base64 VARCHAR")

@@ -1,17 +1,23 @@
 """The file-export connector: reads CSV, JSON Lines and Parquet files into columnar text.
 
-Reading never stops at a bad record: a line that is not valid UTF-8, not valid JSON, has
-the wrong number of CSV fields or a quote it never closes becomes a ``Reject`` with its line
-number, reason and raw text, and the good records around it are kept. Types are checked later, in the landing step.
+Reading never stops at a bad record: a line that its encoding cannot decode, that is not valid
+JSON, has the wrong number of CSV fields or a quote it never closes becomes a ``Reject`` with
+its line number, reason and raw text (and, when it could not be decoded, its original bytes),
+and the good records around it are kept. Types are checked later, in the landing step.
+
+Text files are read in the mapping's ``encoding`` (UTF-8 by default). ``auto`` reads each line
+as UTF-8, else as Windows-1252 (cp1252), else as Latin-1, which reads any byte: UTF-8 first
+because a Windows-1252 text is almost never valid UTF-8 by accident, while the converse fails
+on the first accented letter; line by line so that one pasted-in line does not garble the rest.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,20 +26,25 @@ import orjson
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from lead_sla.sources.mapping import FileFormat
+from lead_sla.sources.mapping import AUTO_ENCODING, FileFormat
 
 LINE_COLUMN = "_line"
 SOURCE_TEXT_COLUMN = "_source_text"
-_SURROGATES = re.compile("[\udc80-\udcff]")
+_AUTO_TRIES = ("utf-8", "cp1252")  # then Latin-1, which reads any byte
 
 
 @dataclass(frozen=True)
 class Reject:
-    """A record that could not be read: where, why, and the text as it was."""
+    """A record that could not be read: where, why, and the text as it was.
+
+    ``raw_bytes`` holds the record's original bytes when they could not be decoded (``raw_text``
+    then shows the undecodable bytes as U+FFFD), so quarantine loses nothing.
+    """
 
     line: int | None
     reason: str
     raw_text: str
+    raw_bytes: bytes | None = None
 
 
 @dataclass
@@ -106,32 +117,58 @@ def as_json(record: dict[str, object]) -> str:
     return orjson.dumps(record, default=str).decode()
 
 
-def _shown(raw: bytes | str) -> str:
-    """Raw text safe to store: undecodable bytes shown as U+FFFD."""
-    if isinstance(raw, bytes):
-        return raw.decode("utf-8", errors="replace")
-    return _SURROGATES.sub("\ufffd", raw)
+def decode(raw: bytes, encoding: str) -> str:
+    """``raw`` as text in ``encoding`` (``auto``: UTF-8, else cp1252, else Latin-1).
+
+    Raises ``UnicodeDecodeError`` when ``encoding`` cannot read the bytes (never for ``auto``).
+    """
+    if encoding != AUTO_ENCODING:
+        return raw.decode(encoding)
+    for candidate in _AUTO_TRIES:
+        try:
+            return raw.decode(candidate)
+        except UnicodeDecodeError:
+            continue
+    return raw.decode("latin-1")  # every byte is a Latin-1 character
 
 
-def read_jsonl(data: bytes) -> ParsedFile:
+def _undecodable(raw: bytes, encoding: str, line: int) -> Reject:
+    """The reject of a record ``encoding`` cannot decode: where its first bad byte is, and all its bytes."""
+    try:
+        raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        position = exc.start
+    else:
+        raise ValueError(f"line {line} decodes as {encoding}; nothing to reject")
+    label = "UTF-8" if codecs.lookup(encoding).name == "utf-8" else encoding
+    reason = (
+        f"invalid {label} bytes at byte {position} (0x{raw[position]:02X}); "
+        "if the export is not in this encoding, set `encoding` in the mapping"
+    )
+    return Reject(line, reason, raw.decode(encoding, errors="replace"), raw)
+
+
+def read_jsonl(data: bytes, encoding: str = "utf-8") -> ParsedFile:
+    """Read a JSON Lines export: one JSON object per line, blank lines ignored."""
     parsed = ParsedFile()
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
+        raw = raw.removesuffix(b"\r")
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            parsed.rejects.append(Reject(number, f"invalid UTF-8 bytes at byte {exc.start}", _shown(raw)))
+            text = decode(raw, encoding)
+        except UnicodeDecodeError:
+            parsed.rejects.append(_undecodable(raw, encoding, number))
             continue
         try:
-            record = orjson.loads(raw)
+            record = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            parsed.rejects.append(Reject(number, f"not valid JSON ({exc}); truncated line?", _shown(raw)))
+            parsed.rejects.append(Reject(number, f"not valid JSON ({exc}); truncated line?", text))
             continue
         if not isinstance(record, dict):
-            parsed.rejects.append(Reject(number, "not a JSON object", _shown(raw)))
+            parsed.rejects.append(Reject(number, "not a JSON object", text))
             continue
-        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()}, text.removesuffix("\r"))
+        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()}, text)
     return parsed
 
 
@@ -212,32 +249,60 @@ def _csv_records(lines: list[str], start: int, width: int) -> Iterator[tuple[int
         position = first + 1
 
 
-def read_csv(data: bytes) -> ParsedFile:
+def _csv_lines(data: bytes, encoding: str) -> tuple[list[str], list[bytes] | None, set[int]]:
+    """The file's physical lines as text (with their line breaks), split where the csv module
+    splits them (\\n, \\r\\n, \\r) so line numbers match the file's.
+
+    Also returns, when some line could not be decoded, every line's original bytes and the
+    indexes of the undecodable lines (shown with U+FFFD in the text); else None and no indexes.
+    """
+    try:
+        # Whole file at once when it can be; ``auto`` decides line by line unless it is all UTF-8.
+        text = data.decode("utf-8" if encoding == AUTO_ENCODING else encoding)
+    except UnicodeDecodeError:
+        pass
+    else:
+        return io.StringIO(text, newline="").readlines(), None, set()
+    raw_lines = data.splitlines(keepends=True)
+    lines: list[str] = []
+    undecodable: set[int] = set()
+    for index, raw in enumerate(raw_lines):
+        try:
+            lines.append(decode(raw, encoding))
+        except UnicodeDecodeError:
+            lines.append(raw.decode(encoding, errors="replace"))
+            undecodable.add(index)
+    return lines, raw_lines, undecodable
+
+
+def read_csv(data: bytes, encoding: str = "utf-8") -> ParsedFile:
     """Read a CSV export whose first line is the header; a broken record costs only its own line(s)."""
     parsed = ParsedFile()
-    text = data.decode("utf-8", errors="surrogateescape").removeprefix("\ufeff")
-    # Split where the csv module splits (\n, \r\n, \r), so line numbers match the file's.
-    lines = io.StringIO(text, newline="").readlines()
+    lines, raw_lines, undecodable = _csv_lines(data, encoding)
+    if lines:
+        lines[0] = lines[0].removeprefix("\ufeff")
     header_reader = csv.reader(lines, strict=True)
     try:
         header = next(header_reader)
     except (StopIteration, csv.Error):
-        parsed.rejects.append(Reject(1, "no header row", _shown(text[:1000])))
+        parsed.rejects.append(Reject(1, "no header row", "".join(lines[:20])[:1000]))
         return parsed
     header = [name.strip() for name in header]
     parsed.columns = list(header)
     parsed.values = {name: [] for name in header}
     for first, last, row, problem in _csv_records(lines, header_reader.line_num, len(header)):
         raw = lines[first] if first == last else "".join(lines[first : last + 1])
+        if raw_lines is not None and not undecodable.isdisjoint(range(first, last + 1)):
+            record_bytes = b"".join(raw_lines[first : last + 1]).rstrip(b"\r\n")
+            parsed.rejects.append(_undecodable(record_bytes, encoding, first + 1))
+            continue
         if problem is not None:
-            parsed.rejects.append(Reject(first + 1, problem, _shown(_without_line_end(raw))))
+            parsed.rejects.append(Reject(first + 1, problem, _without_line_end(raw)))
             continue
         assert row is not None
         if not row or (len(row) == 1 and not row[0].strip()):
             continue
-        if _SURROGATES.search(raw):
-            parsed.rejects.append(Reject(first + 1, "invalid UTF-8 bytes", _shown(_without_line_end(raw))))
-        elif len(row) != len(header):
+        if len(row) != len(header):
             hint = "; truncated line?" if len(row) < len(header) else ""
             reason = f"expected {len(header)} fields, got {len(row)}{hint}"
             parsed.rejects.append(Reject(first + 1, reason, _without_line_end(raw)))
@@ -260,11 +325,14 @@ def read_parquet(path: Path) -> ParsedFile:
     return parsed
 
 
-def read_file(path: Path, fmt: FileFormat) -> ParsedFile:
-    """Read one export file. An empty file gives an empty ``ParsedFile`` with ``is_empty``."""
+def read_file(path: Path, fmt: FileFormat, encoding: str = "utf-8") -> ParsedFile:
+    """Read one export file (text formats in ``encoding``; Parquet carries its own).
+
+    An empty file gives an empty ``ParsedFile`` with ``is_empty``.
+    """
     if path.stat().st_size == 0:
         return ParsedFile(is_empty=True)
     if fmt == "parquet":
         return read_parquet(path)
     data = path.read_bytes()
-    return read_jsonl(data) if fmt == "jsonl" else read_csv(data)
+    return read_jsonl(data, encoding) if fmt == "jsonl" else read_csv(data, encoding)

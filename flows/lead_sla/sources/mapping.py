@@ -6,6 +6,7 @@ read and how to turn their columns into the stream's columns:
 ```yaml
 name: olist
 timezone: America/Sao_Paulo          # zone of timestamps that carry no offset
+encoding: utf-8                       # or cp1252, latin-1, auto (see docs/mappings.md)
 missing_values: ["", "unknown"]      # placeholders that mean "missing", for every column
 loads:
   - stream: contacts
@@ -24,6 +25,7 @@ mapped nor part of the contract land too, as extra raw columns (a new column nev
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import date
 from pathlib import Path
@@ -36,6 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from lead_sla.sources.streams import STREAMS_BY_NAME, Stream
 
 FileFormat = Literal["csv", "jsonl", "parquet"]
+AUTO_ENCODING = "auto"
 _FORMAT_BY_SUFFIX: dict[str, FileFormat] = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".parquet": "parquet"}
 _DAY_IN_PATH = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
@@ -52,6 +55,28 @@ def _check_zone(zone: str) -> str:
     return zone
 
 
+def _check_encoding(name: str) -> str:
+    """``auto``, or a Python codec that reads ASCII bytes as ASCII (so line breaks, commas and quotes
+    are found in the bytes before decoding): utf-8, cp1252, latin-1, iso-8859-15 and the like."""
+    if name.strip().lower() == AUTO_ENCODING:
+        return AUTO_ENCODING
+    try:
+        codecs.lookup(name)
+    except LookupError:
+        raise ValueError(f"unknown encoding {name!r}; use auto or a codec name such as utf-8, cp1252 or latin-1") from None
+    ascii_bytes = bytes(range(128))
+    try:
+        keeps_ascii = ascii_bytes.decode(name) == ascii_bytes.decode("ascii")
+    except UnicodeDecodeError:
+        keeps_ascii = False
+    if not keeps_ascii:
+        raise ValueError(
+            f"encoding {name!r} is not supported: an export's encoding must keep ASCII bytes as ASCII "
+            "(as utf-8, cp1252 and latin-1 do); convert the file to UTF-8 first"
+        )
+    return name
+
+
 class StreamLoad(BaseModel):
     """How one target stream is read from a set of files."""
 
@@ -60,6 +85,7 @@ class StreamLoad(BaseModel):
     stream: str
     files: str = Field(description="glob, relative to the landing folder")
     format: FileFormat | None = None
+    encoding: str | None = Field(default=None, description="text encoding of the files; the mapping's when unset")
     timezone: str | None = None
     timestamp_format: str | None = Field(
         default=None, description="strptime format of naive timestamps; ISO-8601 when unset"
@@ -79,6 +105,11 @@ class StreamLoad(BaseModel):
     @classmethod
     def _zone(cls, zone: str | None) -> str | None:
         return None if zone is None else _check_zone(zone)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, name: str | None) -> str | None:
+        return None if name is None else _check_encoding(name)
 
     @model_validator(mode="after")
     def _targets_exist(self) -> "StreamLoad":
@@ -102,6 +133,7 @@ class SourceMapping(BaseModel):
     description: str = ""
     timezone: str = "UTC"
     timezones: dict[Literal["marketing", "crm"], str] = Field(default_factory=dict)
+    encoding: str = "utf-8"
     missing_values: list[str] = Field(default_factory=lambda: [""])
     loads: list[StreamLoad]
 
@@ -109,6 +141,11 @@ class SourceMapping(BaseModel):
     @classmethod
     def _zone(cls, zone: str) -> str:
         return _check_zone(zone)
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, name: str) -> str:
+        return _check_encoding(name)
 
     @field_validator("timezones")
     @classmethod
@@ -118,6 +155,10 @@ class SourceMapping(BaseModel):
     def zone_for(self, load: StreamLoad) -> str:
         """Zone of naive timestamps for ``load``: its own, else its system's, else the file default."""
         return load.timezone or self.timezones.get(load.contract.system) or self.timezone
+
+    def encoding_for(self, load: StreamLoad) -> str:
+        """Text encoding of ``load``'s files: its own, else the mapping's (UTF-8 unless set)."""
+        return load.encoding or self.encoding
 
     def missing_for(self, load: StreamLoad) -> list[str]:
         return load.missing_values if load.missing_values is not None else self.missing_values
