@@ -143,16 +143,49 @@ def _typed_check(column: Column, value_sql: str, spec: BatchSpec) -> tuple[str, 
     return value_sql, "NULL"
 
 
-def _mapped_columns(spec: BatchSpec, source_columns: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """Target expressions over the cleaned source, and the extra source columns that land as they are."""
+def _distinct(name: str, taken: set[str]) -> str:
+    """``name``, else ``name_1``, ``name_2``…: the first unlike every name in ``taken`` (lower case),
+    ignoring case as DuckDB does; the chosen name is added to ``taken``."""
+    candidate, n = name, 0
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+@dataclass(frozen=True)
+class _ColumnPlan:
+    """How a batch's source columns become the stream's columns and the extra raw columns."""
+
+    source_names: list[str]   # each source column's name in SQL: distinct even ignoring case
+    mapped: dict[str, str]    # contract column -> SQL expression over the cleaned source
+    extras: dict[str, str]    # extra raw column -> its source column's SQL name
+
+
+def _plan_columns(spec: BatchSpec, source_columns: Sequence[str]) -> _ColumnPlan:
+    """Map a batch's source columns onto the stream, losing none.
+
+    DuckDB names ignore case, so names that differ only by case are told apart here: a source
+    column spelled exactly like a contract column keeps its name; another spelled like it but for
+    case fills the contract column when nothing else does (no expression, no exact spelling), and
+    otherwise lands as an extra column renamed ``<name>_1`` (``_2``…), as does any extra column
+    whose name is taken, ignoring case, by a contract column or another source column.
+    """
+    contract = spec.stream.column_names
     expressions = dict(spec.expressions or {})
-    present = set(source_columns)
+    taken: set[str] = set()
+    sql_name = {c: _distinct(c, taken) for c in source_columns if c in contract}
+    sql_name.update({c: _distinct(c, taken) for c in source_columns if c not in sql_name})
     mapped: dict[str, str] = {}
-    for name in spec.stream.column_names:
+    identity_sources: set[str] = set()
+    for name in contract:
+        same = name if name in sql_name else next((c for c in source_columns if c.lower() == name.lower()), None)
         if name in expressions:
             mapped[name] = f"CAST(({expressions[name]}) AS VARCHAR)"
-        elif name in present:
-            mapped[name] = _quote(name)
+        elif same is not None:
+            mapped[name] = _quote(sql_name[same])
+            identity_sources.add(same)
         elif spec.stream.column(name).required:
             raise MissingColumnError(
                 f"{spec.location}: required column {name!r} of stream {spec.stream.name!r} is missing "
@@ -161,11 +194,12 @@ def _mapped_columns(spec: BatchSpec, source_columns: Sequence[str]) -> tuple[dic
         else:
             mapped[name] = "CAST(NULL AS VARCHAR)"
     used_text = " ".join(expressions.values())
-    extras = [
-        c for c in source_columns
-        if c not in mapped and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
-    ]
-    return mapped, extras
+    landing_taken = {name.lower() for name in contract}
+    extras = {
+        _distinct(sql_name[c], landing_taken): sql_name[c] for c in source_columns
+        if c not in identity_sources and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
+    }
+    return _ColumnPlan([sql_name[c] for c in source_columns], mapped, extras)
 
 
 def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:
@@ -204,9 +238,12 @@ def land_batch(
     source_columns = [c for c in records.column_names if c not in (LINE_COLUMN, SOURCE_TEXT_COLUMN)]
     if is_empty_file:
         # Nothing to map: an empty file lands no rows, only its quarantine note.
-        mapped, extras = {name: "CAST(NULL AS VARCHAR)" for name in stream.column_names}, []
+        plan = _ColumnPlan(source_columns, {name: "CAST(NULL AS VARCHAR)" for name in stream.column_names}, {})
     else:
-        mapped, extras = _mapped_columns(spec, source_columns)
+        plan = _plan_columns(spec, source_columns)
+    renamed = dict(zip(source_columns, plan.source_names))
+    records = records.rename_columns([renamed.get(c, c) for c in records.column_names])
+    source_columns, mapped, extras = plan.source_names, plan.mapped, list(plan.extras)
 
     missing = ", ".join(_literal(v) for v in spec.missing_values) or "NULL"
     cleaned = ", ".join(
@@ -224,7 +261,7 @@ def land_batch(
     mapped_select = ", ".join(
         f"{_value_mapped(name, expr, spec)} AS {_quote(name)}" for name, expr in mapped.items()
     )
-    extra_select = "".join(f", {_quote(c)}" for c in extras)
+    extra_select = "".join(f", {_quote(source)} AS {_quote(extra)}" for extra, source in plan.extras.items())
     hash_input = ", ".join(
         f"coalesce(v.{_quote(c)}, chr(0))" for c in [*stream.column_names, *extras]
     )
