@@ -10,7 +10,7 @@ import pytest
 
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.raw import ensure_raw_schema
-from lead_sla.sources.mapping import SourceMapping, StreamLoad
+from lead_sla.sources.mapping import SourceMapping, StreamLoad, load_mapping
 from lead_sla.warehouse import connect
 
 
@@ -77,3 +77,18 @@ def test_two_extra_columns_differing_only_by_case_both_land(conn, landing):
     export(landing, "companies.csv", "company_id,Notes,notes,updated_at", "co1,upper,lower,2026-03-02 09:00:00")
     extract_stream_files(conn, landing, one_load(stream="companies", files="companies.csv"), "companies")
     assert conn.execute('select "Notes", "notes_1" from raw.companies').fetchall() == [("upper", "lower")]
+
+
+# --- value maps written in YAML -----------------------------------------------------------------
+
+
+def test_a_value_map_to_norways_code_lands_the_text_no(conn, landing, tmp_path):
+    export(landing, "companies.csv", "company_id,country,updated_at",
+           "co1,Norway,2026-03-02 09:00:00", "co2,Sweden,2026-03-02 09:00:00")
+    path = tmp_path / "nordics.yml"
+    path.write_text("name: nordics\nloads:\n  - stream: companies\n    files: companies.csv\n"
+                    "    values:\n      country: {Norway: NO, Sweden: SE}\n")
+    extract_stream_files(conn, landing, load_mapping(path), "companies")
+    assert conn.execute("select company_id, country from raw.companies order by 1").fetchall() == [
+        ("co1", "NO"), ("co2", "SE")
+    ]

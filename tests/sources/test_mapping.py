@@ -89,3 +89,52 @@ def test_a_load_inherits_the_mapping_encoding_unless_it_declares_its_own(tmp_pat
     mapping = load_mapping(path)
     assert [mapping.encoding_for(load) for load in mapping.loads] == ["auto", "Latin-1"]
     assert SourceMapping(name="y", loads=[]).encoding == "utf-8"
+
+
+def write_mapping(tmp_path: Path, body: str) -> Path:
+    path = tmp_path / "m.yml"
+    path.write_text(body)
+    return path
+
+
+def test_value_maps_and_missing_values_keep_the_text_as_typed(tmp_path):
+    """YAML 1.1 would read NO as false, 007 as 7 and 1.10 as 1.1: a mapping is text, so they stay as typed."""
+    mapping = load_mapping(write_mapping(tmp_path, (
+        "name: x\nmissing_values: ['', N/A, no, '-']\n"
+        "loads:\n"
+        "  - stream: companies\n"
+        "    files: c.csv\n"
+        "    missing_values: [n/a, off]\n"
+        "    values:\n"
+        "      country: {Norway: NO, Yes: Y, 007: James, 1.10: on}\n"
+        "      industry: {2026-03-02: dated}\n"
+    )))
+    assert mapping.missing_values == ["", "N/A", "no", "-"]
+    [load] = mapping.loads
+    assert load.missing_values == ["n/a", "off"]
+    assert load.values == {
+        "country": {"Norway": "NO", "Yes": "Y", "007": "James", "1.10": "on"},
+        "industry": {"2026-03-02": "dated"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("values", "place"),
+    [
+        pytest.param("{Norway: ~}", "loads.0.values.country.Norway", id="null-value"),
+        pytest.param("{null: Nowhere}", "loads.0.values.country (key null)", id="null-key"),
+    ],
+)
+def test_a_null_in_a_value_map_is_refused_with_how_to_quote_it(tmp_path, values, place):
+    path = write_mapping(tmp_path, f"name: x\nloads:\n  - {{stream: companies, files: c.csv, values: {{country: {values}}}}}\n")
+    with pytest.raises(MappingError) as info:
+        load_mapping(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: {place}: ")
+    assert "quote it" in message and "missing_values" in message
+
+
+def test_an_unknown_key_is_refused_naming_file_and_place(tmp_path):
+    path = write_mapping(tmp_path, "name: x\nloads:\n  - {stream: companies, files: c.csv, colums: {}}\n")
+    with pytest.raises(MappingError, match=r"m\.yml: loads\.0\.colums: Extra inputs are not permitted"):
+        load_mapping(path)

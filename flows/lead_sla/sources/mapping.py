@@ -29,11 +29,11 @@ import codecs
 import re
 from datetime import date
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from lead_sla.sources.streams import STREAMS_BY_NAME, Stream
 
@@ -45,6 +45,34 @@ _DAY_IN_PATH = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
 
 class MappingError(ValueError):
     """A mapping file is invalid; the message names the file and the place."""
+
+
+class _TextLoader(yaml.SafeLoader):
+    """YAML that keeps every plain scalar as the text typed, except ``null``, ``~`` and empty.
+
+    Every value of a mapping is text (names, globs, SQL, values to match), and YAML 1.1's
+    guesses lose what was typed: ``NO`` becomes false (Norway's country code), ``007`` becomes 7,
+    ``1.10`` becomes 1.1. Quoting is not needed; only null stays null, meaning "not set".
+    """
+
+
+_TextLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag in ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError(
+            "null (or nothing) where text is expected: to match or write the text null, quote it (\"null\"); "
+            "to make a value missing, list it under missing_values"
+        )
+    return value
+
+
+# Text in value maps and missing values: null there is almost always a slip, so it is refused.
+Text = Annotated[str, BeforeValidator(_not_null)]
 
 
 def _check_zone(zone: str) -> str:
@@ -90,9 +118,9 @@ class StreamLoad(BaseModel):
     timestamp_format: str | None = Field(
         default=None, description="strptime format of naive timestamps; ISO-8601 when unset"
     )
-    missing_values: list[str] | None = None
+    missing_values: list[Text] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
-    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    values: dict[str, dict[Text, Text]] = Field(default_factory=dict)
 
     @field_validator("stream")
     @classmethod
@@ -134,7 +162,7 @@ class SourceMapping(BaseModel):
     timezone: str = "UTC"
     timezones: dict[Literal["marketing", "crm"], str] = Field(default_factory=dict)
     encoding: str = "utf-8"
-    missing_values: list[str] = Field(default_factory=lambda: [""])
+    missing_values: list[Text] = Field(default_factory=lambda: [""])
     loads: list[StreamLoad]
 
     @field_validator("timezone")
@@ -176,7 +204,7 @@ class SourceMapping(BaseModel):
 def load_mapping(path: Path) -> SourceMapping:
     """Read and validate a mapping file, raising ``MappingError`` that names the file and field."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextLoader)  # noqa: S506 - a SafeLoader
     except FileNotFoundError:
         raise MappingError(f"{path}: mapping file not found") from None
     except yaml.YAMLError as exc:
@@ -184,10 +212,16 @@ def load_mapping(path: Path) -> SourceMapping:
     try:
         return SourceMapping.model_validate(document)
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
+        problems = "; ".join(f"{_place(err['loc'])}: {err['msg']}" for err in exc.errors())
         raise MappingError(f"{path}: {problems}") from None
+
+
+def _place(loc: tuple[int | str, ...]) -> str:
+    """Where in the mapping an error is: ``loads.0.values.country``, and ``(key …)`` when a key is wrong."""
+    if loc and loc[-1] == "[key]":
+        key = "null" if loc[-2] in (None, "None") else repr(loc[-2])
+        return f"{'.'.join(str(p) for p in loc[:-2])} (key {key})"
+    return ".".join(str(p) for p in loc)
 
 
 def file_format(load: StreamLoad, path: Path) -> FileFormat:
