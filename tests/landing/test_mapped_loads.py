@@ -92,3 +92,80 @@ def test_a_value_map_to_norways_code_lands_the_text_no(conn, landing, tmp_path):
     assert conn.execute("select company_id, country from raw.companies order by 1").fetchall() == [
         ("co1", "NO"), ("co2", "SE")
     ]
+
+
+# --- several loads of one stream from one file ------------------------------------------------------
+
+DEALS = ("deal_id,sdr_id,sr_id,won_date", "d1,s1,r1,2026-03-02 09:00:00", "d2,s2,r1,2026-03-02 10:00:00")
+
+
+def rep_load(id_column: str, team: str) -> StreamLoad:
+    return StreamLoad(stream="users", files="deals.csv", columns={
+        "owner_id": id_column, "team": f"'{team}'", "timezone": "'America/Sao_Paulo'",
+        "work_start": "'09:00'", "work_end": "'18:00'", "updated_at": "won_date",
+    })
+
+
+REPS = SourceMapping(name="test", loads=[rep_load("sdr_id", "sdr"), rep_load("sr_id", "ae")])
+
+
+def test_every_load_of_a_stream_from_the_same_file_runs(conn, landing):
+    export(landing, "deals.csv", *DEALS)
+    report = extract_stream_files(conn, landing, REPS, "users")
+    assert (report.files_loaded, report.files_skipped, report.rows_read, report.rows_loaded) == (2, 0, 4, 4)
+    assert conn.execute("select distinct owner_id, team from raw.users order by 1").fetchall() == [
+        ("r1", "ae"), ("s1", "sdr"), ("s2", "sdr")
+    ]
+
+
+def test_extracting_the_same_file_again_adds_nothing_for_any_load(conn, landing):
+    export(landing, "deals.csv", *DEALS)
+    extract_stream_files(conn, landing, REPS, "users")
+    again = extract_stream_files(conn, landing, REPS, "users")
+    assert (again.files_loaded, again.files_skipped, again.rows_read) == (0, 2, 0)
+    (landing / "deals.csv").touch()  # same content, new mtime: hashed again, still skipped
+    touched = extract_stream_files(conn, landing, REPS, "users")
+    assert (touched.files_loaded, touched.files_skipped) == (0, 2)
+    assert conn.execute("select count(*) from raw.users").fetchone() == (4,)
+
+
+def test_a_warehouse_from_before_loads_were_told_apart_runs_only_the_loads_it_missed(tmp_path, landing):
+    """Old bookkeeping (one row per file) counts for the first load that reads the file, as it did."""
+    export(landing, "deals.csv", *DEALS)
+    old = connect(tmp_path / "old.duckdb")
+    ensure_raw_schema(old)
+    first_only = SourceMapping(name="test", loads=[rep_load("sdr_id", "sdr")])
+    extract_stream_files(old, landing, first_only, "users")
+    old.execute("drop table raw._loaded_files")
+    old.execute(
+        """create table raw._loaded_files (
+            stream VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+            batch_id VARCHAR NOT NULL, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
+            loaded_at TIMESTAMP NOT NULL, size_bytes BIGINT, mtime_ns BIGINT,
+            PRIMARY KEY (stream, path, sha256))"""
+    )
+    stat = (landing / "deals.csv").stat()
+    from lead_sla.sources.files import sha256_of
+
+    old.execute("insert into raw._loaded_files values ('users', 'deals.csv', ?, 'b0', 2, 2, 0, now(), ?, ?)",
+                [sha256_of(landing / "deals.csv"), stat.st_size, stat.st_mtime_ns])
+    ensure_raw_schema(old)
+    report = extract_stream_files(old, landing, REPS, "users")
+    assert (report.files_loaded, report.files_skipped, report.rows_loaded) == (1, 1, 2)
+    assert old.execute("select owner_id, team from raw.users where team = 'ae'").fetchall() == [("r1", "ae")] * 2
+    assert old.execute("select count(*) from raw._loaded_files where stream = 'users'").fetchone() == (2,)
+    old.close()
+
+
+def test_loads_may_be_named_and_a_name_used_twice_is_refused():
+    named = SourceMapping(name="test", loads=[
+        rep_load("sdr_id", "sdr").model_copy(update={"name": "sdrs"}), rep_load("sr_id", "ae"),
+    ])
+    # Naming one load changes no other load's key (which would make it read its files again).
+    assert [named.load_key(load) for load in named.loads] == ["sdrs", "users:deals.csv#2"]
+    assert [REPS.load_key(load) for load in REPS.loads] == ["users:deals.csv", "users:deals.csv#2"]
+    with pytest.raises(ValueError, match="loads.1: load name 'reps' is already used by loads.0"):
+        SourceMapping(name="test", loads=[
+            rep_load("sdr_id", "sdr").model_copy(update={"name": "reps"}),
+            rep_load("sr_id", "ae").model_copy(update={"name": "reps"}),
+        ])

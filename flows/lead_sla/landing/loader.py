@@ -7,7 +7,7 @@ against the stream contract, and in ONE DuckDB transaction:
    row hash, is not added again: re-extracting a file or a page adds nothing);
 2. sends every record that fails a check to ``quarantine.rows`` with the reason and the record
    as it was read (its source line(s), or a JSON object of a Parquet row or API record);
-3. records the file in ``raw._loaded_files`` (for file sources), advances the stream's
+3. records the file in ``raw._loaded_files`` (for file sources, per mapping load), advances the stream's
    cursor in ``raw._cursors`` and writes the batch's counts to ``raw._batches``.
 
 A crash anywhere before the commit leaves none of it, so the cursor can never run ahead of,
@@ -53,7 +53,8 @@ class BatchSpec:
     expressions: dict[str, str] | None = None         # target -> SQL over source columns
     value_maps: dict[str, dict[str, str]] | None = None
     export_date: date | None = None
-    file_sha256: str | None = None        # set for file sources: marks the file as loaded
+    file_sha256: str | None = None        # set for file sources: marks the file as loaded by this load
+    load_key: str = ""                    # which of the mapping's loads (``SourceMapping.load_key``)
     file_size: int | None = None
     file_mtime_ns: int | None = None
 
@@ -350,9 +351,11 @@ def land_batch(
         rows_read = checked + len(rejects)
         if spec.file_sha256 is not None:
             conn.execute(
-                f"INSERT INTO {RAW_SCHEMA}._loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [stream.name, spec.location, spec.file_sha256, batch_id, rows_read, loaded, quarantined, now,
-                 spec.file_size, spec.file_mtime_ns],
+                f"""INSERT INTO {RAW_SCHEMA}._loaded_files (stream, load_key, path, sha256, batch_id, rows_read,
+                        rows_loaded, rows_quarantined, loaded_at, size_bytes, mtime_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [stream.name, spec.load_key, spec.location, spec.file_sha256, batch_id, rows_read, loaded,
+                 quarantined, now, spec.file_size, spec.file_mtime_ns],
             )
         conn.execute(
             f"""INSERT INTO {RAW_SCHEMA}._batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -112,6 +112,9 @@ class StreamLoad(BaseModel):
 
     stream: str
     files: str = Field(description="glob, relative to the landing folder")
+    name: str | None = Field(
+        default=None, description="stable name of this load's file bookkeeping; default <stream>:<files>[#n]"
+    )
     format: FileFormat | None = None
     encoding: str | None = Field(default=None, description="text encoding of the files; the mapping's when unset")
     timezone: str | None = None
@@ -175,6 +178,33 @@ class SourceMapping(BaseModel):
     def _encoding(cls, name: str) -> str:
         return _check_encoding(name)
 
+    @model_validator(mode="after")
+    def _load_keys_differ(self) -> "SourceMapping":
+        first_of: dict[str, int] = {}
+        for index, key in enumerate(self.load_keys):
+            if key in first_of:
+                raise ValueError(f"loads.{index}: load name {key!r} is already used by loads.{first_of[key]}")
+            first_of[key] = index
+        return self
+
+    @property
+    def load_keys(self) -> list[str]:
+        """Each load's bookkeeping key, in order: its ``name``, else ``<stream>:<files>``, with ``#2``,
+        ``#3``… for the second and later loads of the same stream and files."""
+        keys, seen = [], {}
+        for load in self.loads:
+            derived = f"{load.stream}:{load.files}"
+            seen[derived] = seen.get(derived, 0) + 1
+            keys.append(load.name or (derived if seen[derived] == 1 else f"{derived}#{seen[derived]}"))
+        return keys
+
+    def load_key(self, load: StreamLoad) -> str:
+        """The bookkeeping key of ``load`` (one of this mapping's loads): which files it has landed."""
+        for candidate, key in zip(self.loads, self.load_keys):
+            if candidate is load:
+                return key
+        raise ValueError(f"load {load.stream}:{load.files} is not one of mapping {self.name!r}'s loads")
+
     @field_validator("timezones")
     @classmethod
     def _zones(cls, zones: dict[str, str]) -> dict[str, str]:
@@ -212,7 +242,9 @@ def load_mapping(path: Path) -> SourceMapping:
     try:
         return SourceMapping.model_validate(document)
     except ValidationError as exc:
-        problems = "; ".join(f"{_place(err['loc'])}: {err['msg']}" for err in exc.errors())
+        problems = "; ".join(
+            f"{_place(err['loc'])}: {err['msg']}" if err["loc"] else err["msg"] for err in exc.errors()
+        )
         raise MappingError(f"{path}: {problems}") from None
 
 
