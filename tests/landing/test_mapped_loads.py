@@ -169,3 +169,67 @@ def test_loads_may_be_named_and_a_name_used_twice_is_refused():
             rep_load("sdr_id", "sdr").model_copy(update={"name": "reps"}),
             rep_load("sr_id", "ae").model_copy(update={"name": "reps"}),
         ])
+
+
+# --- date-only columns --------------------------------------------------------------------------
+
+CONTACTS_BY_DAY = ("contact_id,first_contact_date,modified", "c1,2026-03-02,2026-03-02 09:00:00")
+
+
+def contacts_load(**extra: object) -> StreamLoad:
+    return StreamLoad(stream="contacts", files="contacts.csv",
+                      columns={"created_at": "first_contact_date", "updated_at": "modified"}, **extra)
+
+
+def reporting_day(conn: duckdb.DuckDBPyConnection, column: str, zone: str) -> str:
+    """The calendar day the warehouse gives a raw UTC timestamp in ``zone`` (as the dbt macro utc_to_local does)."""
+    row = conn.execute(
+        f"select cast(cast(cast({column} as timestamp) at time zone 'UTC' at time zone '{zone}' as timestamp) as date) "
+        "from raw.contacts"
+    ).fetchone()
+    return row[0].isoformat()
+
+
+@pytest.mark.parametrize("source_zone", ["America/Sao_Paulo", "UTC", "Asia/Tokyo"])
+def test_a_date_only_value_stays_on_its_day_in_reporting_zones_west_and_east(conn, landing, source_zone):
+    export(landing, "contacts.csv", *CONTACTS_BY_DAY)
+    mapping = SourceMapping(name="test", timezone=source_zone, loads=[contacts_load(date_columns=["created_at"])])
+    extract_stream_files(conn, landing, mapping, "contacts")
+    assert conn.execute("select created_at from raw.contacts").fetchall() == [("2026-03-02 12:00:00",)]
+    for reporting_zone in ("America/Los_Angeles", "America/New_York", "Europe/Berlin", "Asia/Tokyo"):
+        assert reporting_day(conn, "created_at", reporting_zone) == "2026-03-02", reporting_zone
+
+
+def test_without_date_columns_a_date_is_local_midnight_and_shifts_west(conn, landing):
+    """Why date_columns exists: read as a timestamp, Tokyo's midnight is the day before in New York."""
+    export(landing, "contacts.csv", *CONTACTS_BY_DAY)
+    extract_stream_files(conn, landing, SourceMapping(name="t", timezone="Asia/Tokyo", loads=[contacts_load()]), "contacts")
+    assert conn.execute("select created_at from raw.contacts").fetchall() == [("2026-03-01 15:00:00",)]
+    assert reporting_day(conn, "created_at", "America/New_York") == "2026-03-01"
+
+
+def test_a_date_only_column_with_its_own_format(conn, landing):
+    export(landing, "contacts.csv", "contact_id,first_contact_date,modified", "c1,02/03/2026,2026-03-02 09:00:00")
+    load = contacts_load(date_columns=["created_at"], date_format="%d/%m/%Y")
+    extract_stream_files(conn, landing, SourceMapping(name="t", loads=[load]), "contacts")
+    assert conn.execute("select created_at, updated_at from raw.contacts").fetchall() == [
+        ("2026-03-02 12:00:00", "2026-03-02 09:00:00")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "reason"),
+    [
+        pytest.param("2026-03-02 17:30:00", "time of day in date-only column created_at: 2026-03-02 17:30:00",
+                     id="time-of-day"),
+        pytest.param("next Monday", "unparseable date in created_at (a date-only column): next Monday", id="unparseable"),
+    ],
+)
+def test_a_value_that_is_not_a_plain_date_is_quarantined(conn, landing, value, reason):
+    export(landing, "contacts.csv", "contact_id,first_contact_date,modified",
+           f"c1,{value},2026-03-02 09:00:00", "c2,2026-03-02 00:00:00,2026-03-02 09:00:00")
+    report = extract_stream_files(conn, landing, SourceMapping(name="t", loads=[contacts_load(date_columns=["created_at"])]),
+                                  "contacts")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    assert conn.execute("select contact_id, created_at from raw.contacts").fetchall() == [("c2", "2026-03-02 12:00:00")]
+    assert conn.execute("select source_line, reason from quarantine.rows").fetchall() == [(2, reason)]

@@ -56,9 +56,15 @@ def test_the_olist_export_loads_8000_mqls_and_842_won_deals(tmp_path):
     assert conn.execute("select count(*) from raw.companies where industry = 'jewerly'").fetchone() == (0,)
     assert conn.execute("select count(*) from raw.companies where industry = 'jewelry'").fetchone()[0] > 0
     assert conn.execute("select count(*) from raw.companies where annual_revenue is not null").fetchone() == (45,)
-    # Unmapped columns land too (no loss), and naive dates are read in Sao Paulo time.
+    # Unmapped columns land too (no loss); naive times are read in Sao Paulo time, and the
+    # first contact date (date-only) at 12:00 UTC of its day.
     assert conn.execute("select count(lead_behaviour_profile) from raw.deals").fetchone()[0] > 0
-    assert conn.execute("select min(created_at) from raw.contacts").fetchone()[0].endswith("03:00:00")
+    assert conn.execute("select min(created_at) from raw.deals").fetchone() == ("2017-12-05 04:00:00",)  # UTC-2 (DST)
+    assert conn.execute(
+        "select count(*), count(*) filter (where created_at like '% 12:00:00') from raw.contacts"
+    ).fetchone() == (8000, 8000)
+    assert conn.execute("select created_at from raw.contacts where contact_id = 'dac32acd4db4c29c230538b72f8dd87d'"
+                        ).fetchone() == ("2018-02-01 12:00:00",)
     conn.close()
 
 
@@ -138,3 +144,19 @@ def test_an_unknown_key_is_refused_naming_file_and_place(tmp_path):
     path = write_mapping(tmp_path, "name: x\nloads:\n  - {stream: companies, files: c.csv, colums: {}}\n")
     with pytest.raises(MappingError, match=r"m\.yml: loads\.0\.colums: Extra inputs are not permitted"):
         load_mapping(path)
+
+
+@pytest.mark.parametrize(
+    ("date_columns", "message"),
+    [
+        pytest.param("[email]", "loads.0.date_columns: Value error, 'email' is not a timestamp column of stream 'contacts'",
+                     id="not-a-timestamp"),
+        pytest.param("[born_at]", "loads.0.date_columns: Value error, stream 'contacts' has no column 'born_at'",
+                     id="unknown"),
+    ],
+)
+def test_date_columns_must_be_timestamp_columns_of_the_stream(tmp_path, date_columns, message):
+    path = write_mapping(tmp_path, f"name: x\nloads:\n  - {{stream: contacts, files: c.csv, date_columns: {date_columns}}}\n")
+    with pytest.raises(MappingError) as info:
+        load_mapping(path)
+    assert message in str(info.value)

@@ -178,6 +178,8 @@ def extract_stream_files(
                 location=relative,
                 timezone=mapping.zone_for(load),
                 timestamp_format=load.timestamp_format,
+                date_columns=frozenset(load.date_columns),
+                date_format=load.date_format,
                 missing_values=mapping.missing_for(load),
                 expressions=load.columns,
                 value_maps=load.values,

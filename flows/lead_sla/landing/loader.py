@@ -49,6 +49,8 @@ class BatchSpec:
     location: str                         # file path relative to the landing folder, or request
     timezone: str = "UTC"                 # zone of naive timestamps
     timestamp_format: str | None = None   # strptime format of naive timestamps (ISO when None)
+    date_columns: frozenset[str] = frozenset()  # timestamp columns holding calendar dates
+    date_format: str | None = None        # strptime format of those dates (ISO when None)
     missing_values: Sequence[str] = ("",)
     expressions: dict[str, str] | None = None         # target -> SQL over source columns
     value_maps: dict[str, dict[str, str]] | None = None
@@ -82,10 +84,35 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _date_only_check(name: str, value_sql: str, spec: BatchSpec) -> tuple[str, str]:
+    """A calendar date in a timestamp column, stored as 12:00 UTC of that date.
+
+    The warehouse turns UTC into the reporting zone to find an event's day. Midnight UTC would
+    fall on the day before anywhere west of UTC; noon UTC is the same calendar day in every zone
+    from UTC-11 to UTC+11. A value with a time of day other than midnight is not a date: refused.
+    """
+    shown = f"left({value_sql}, 80)"
+    parsed = (
+        f"try_strptime(trim({value_sql}), {_literal(spec.date_format)})"
+        if spec.date_format
+        else f"try_cast(trim({value_sql}) AS TIMESTAMP)"
+    )
+    day = f"date_trunc('day', {parsed})"
+    normalized = f"CASE WHEN {parsed} = {day} THEN CAST({day} + INTERVAL 12 HOUR AS VARCHAR) END"
+    reason = (
+        f"CASE WHEN {value_sql} IS NULL THEN NULL "
+        f"WHEN {parsed} IS NULL THEN 'unparseable date in {name} (a date-only column): ' || {shown} "
+        f"WHEN {parsed} <> {day} THEN 'time of day in date-only column {name}: ' || {shown} END"
+    )
+    return normalized, reason
+
+
 def _typed_check(column: Column, value_sql: str, spec: BatchSpec) -> tuple[str, str]:
     """(normalized text expression, failure reason expression or NULL) for one column."""
     name = column.name
     shown = f"left({value_sql}, 80)"
+    if column.kind == "timestamp" and name in spec.date_columns:
+        return _date_only_check(name, value_sql, spec)
     if column.kind == "timestamp":
         zone = _literal(spec.timezone)
         naive = (

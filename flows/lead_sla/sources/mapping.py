@@ -33,7 +33,9 @@ from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator,
+)
 
 from lead_sla.sources.streams import STREAMS_BY_NAME, Stream
 
@@ -121,6 +123,10 @@ class StreamLoad(BaseModel):
     timestamp_format: str | None = Field(
         default=None, description="strptime format of naive timestamps; ISO-8601 when unset"
     )
+    date_columns: list[str] = Field(
+        default_factory=list, description="timestamp columns whose values are calendar dates (stored at 12:00 UTC)"
+    )
+    date_format: str | None = Field(default=None, description="strptime format of date_columns; ISO-8601 when unset")
     missing_values: list[Text] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     values: dict[str, dict[Text, Text]] = Field(default_factory=dict)
@@ -141,6 +147,17 @@ class StreamLoad(BaseModel):
     @classmethod
     def _encoding(cls, name: str | None) -> str | None:
         return None if name is None else _check_encoding(name)
+
+    @field_validator("date_columns")
+    @classmethod
+    def _date_columns_are_timestamps(cls, names: list[str], info: ValidationInfo) -> list[str]:
+        stream = STREAMS_BY_NAME.get(info.data.get("stream", ""))
+        for name in names if stream else []:
+            if name not in stream.column_names:
+                raise ValueError(f"stream {stream.name!r} has no column {name!r}")
+            if stream.column(name).kind != "timestamp":
+                raise ValueError(f"{name!r} is not a timestamp column of stream {stream.name!r}")
+        return names
 
     @model_validator(mode="after")
     def _targets_exist(self) -> "StreamLoad":
