@@ -10,7 +10,7 @@ import pytest
 
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.raw import ensure_raw_schema
-from lead_sla.sources.mapping import SourceMapping, StreamLoad, load_mapping
+from lead_sla.sources.mapping import MappingError, SourceMapping, StreamLoad, load_mapping
 from lead_sla.warehouse import connect
 
 
@@ -233,3 +233,72 @@ def test_a_value_that_is_not_a_plain_date_is_quarantined(conn, landing, value, r
     assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
     assert conn.execute("select contact_id, created_at from raw.contacts").fetchall() == [("c2", "2026-03-02 12:00:00")]
     assert conn.execute("select source_line, reason from quarantine.rows").fetchall() == [(2, reason)]
+
+
+# --- row filters --------------------------------------------------------------------------------
+
+HUBSPOT_DEALS = (
+    "Deal ID,Contact ID,Deal Stage,Close Date",
+    "d1,c1,closedwon,2026-03-02 10:00:00",
+    "d2,c2,appointmentscheduled,",
+    "d3,c3,prospecting,n/a",
+    "d4,c4,closedwon,",
+)
+
+
+def won_deals(where: str | None) -> SourceMapping:
+    return SourceMapping(name="hubspot", timezone="UTC", missing_values=["", "n/a"], loads=[StreamLoad(
+        stream="lifecycle_changes", files="deals.csv", where=where,
+        columns={"change_id": '"Deal ID"', "contact_id": '"Contact ID"', "to_stage": "'customer'",
+                 "changed_at": '"Close Date"'},
+    )])
+
+
+def test_rows_a_load_filters_out_are_counted_not_quarantined(conn, landing):
+    export(landing, "deals.csv", *HUBSPOT_DEALS)
+    report = extract_stream_files(conn, landing, won_deals(""""Deal Stage" = 'closedwon'"""), "lifecycle_changes")
+    # d4 is won but has no close date: bad data, quarantined; d2 and d3 are open deals: filtered.
+    assert (report.rows_read, report.rows_loaded, report.rows_filtered, report.rows_quarantined) == (4, 1, 2, 1)
+    assert conn.execute("select change_id from raw.lifecycle_changes").fetchall() == [("d1",)]
+    assert conn.execute("select source_line, reason from quarantine.rows").fetchall() == [
+        (5, "missing required changed_at")
+    ]
+    assert conn.execute(
+        "select rows_read, rows_loaded, rows_filtered, rows_quarantined from raw._batches"
+    ).fetchall() == [(4, 1, 2, 1)]
+    assert conn.execute("select rows_filtered from raw._loaded_files").fetchall() == [(2,)]
+
+
+def test_without_a_filter_open_deals_go_to_quarantine(conn, landing):
+    export(landing, "deals.csv", *HUBSPOT_DEALS)
+    report = extract_stream_files(conn, landing, won_deals(None), "lifecycle_changes")
+    assert (report.rows_loaded, report.rows_filtered, report.rows_quarantined) == (1, 0, 3)
+
+
+def test_a_filter_sees_missing_placeholders_as_null(conn, landing):
+    export(landing, "deals.csv", *HUBSPOT_DEALS)
+    report = extract_stream_files(conn, landing, won_deals('"Close Date" IS NOT NULL'), "lifecycle_changes")
+    assert (report.rows_loaded, report.rows_filtered, report.rows_quarantined) == (1, 3, 0)
+
+
+def test_a_filter_that_cannot_run_on_a_file_fails_naming_the_file_and_the_condition(conn, landing):
+    export(landing, "deals.csv", *HUBSPOT_DEALS)
+    with pytest.raises(MappingError, match=r"deals\.csv: .*where.*\"Pipeline\" = 'sales'.*Pipeline"):
+        extract_stream_files(conn, landing, won_deals(""""Pipeline" = 'sales'"""), "lifecycle_changes")
+    assert conn.execute("select count(*) from raw._loaded_files").fetchone() == (0,)
+
+
+def test_an_old_batches_table_gets_the_filtered_count_column(tmp_path):
+    old = connect(tmp_path / "old.duckdb")
+    old.execute("create schema raw")
+    old.execute(
+        """create table raw._batches (
+            batch_id VARCHAR PRIMARY KEY, stream VARCHAR NOT NULL, source VARCHAR NOT NULL,
+            started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
+            rows_read BIGINT, rows_loaded BIGINT, rows_duplicate BIGINT, rows_quarantined BIGINT,
+            cursor_before VARCHAR, cursor_after VARCHAR)"""
+    )
+    old.execute("insert into raw._batches values ('b0', 'contacts', 'files:x', now(), now(), 1, 1, 0, 0, null, 'c')")
+    ensure_raw_schema(old)
+    assert old.execute("select batch_id, rows_read, rows_filtered from raw._batches").fetchall() == [("b0", 1, None)]
+    old.close()

@@ -71,9 +71,9 @@ def extract(settings: Settings | None = None, up_to: date | None = None, streams
             report = state.result()
             reports.append(report)
             logger.info(
-                "%s: %d files, %d rows read, %d loaded, %d duplicate, %d quarantined; cursor %s",
+                "%s: %d files, %d rows read, %d loaded, %d duplicate, %d quarantined, %d filtered out; cursor %s",
                 name, report.files_loaded, report.rows_read, report.rows_loaded,
-                report.rows_duplicate, report.rows_quarantined, report.cursor,
+                report.rows_duplicate, report.rows_quarantined, report.rows_filtered, report.cursor,
             )
         else:
             failures.append(f"{name}: {state.message}")

@@ -76,6 +76,7 @@ class StreamReport:
     rows_loaded: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    rows_filtered: int = 0
     cursor: str | None = None
     error: str | None = None
     batches: list[BatchResult] = field(default_factory=list)
@@ -86,6 +87,7 @@ class StreamReport:
         self.rows_loaded += result.rows_loaded
         self.rows_duplicate += result.rows_duplicate
         self.rows_quarantined += result.rows_quarantined
+        self.rows_filtered += result.rows_filtered
         self.cursor = result.cursor_after
 
 
@@ -183,6 +185,7 @@ def extract_stream_files(
                 missing_values=mapping.missing_for(load),
                 expressions=load.columns,
                 value_maps=load.values,
+                where=load.where,
                 export_date=export_date_of(relative),
                 file_sha256=sha,
                 load_key=key,

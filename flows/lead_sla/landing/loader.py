@@ -1,7 +1,8 @@
 """Transactional landing of one batch of records into a raw table.
 
-``land_batch`` maps a batch (one file, or one API page) onto its stream, checks every value
-against the stream contract, and in ONE DuckDB transaction:
+``land_batch`` keeps the batch's records (one file, or one API page) that the load's ``where``
+accepts, maps them onto its stream, checks every value against the stream contract, and in ONE
+DuckDB transaction:
 
 1. appends the new versions to ``raw.<stream>`` (a version already landed, recognised by its
    row hash, is not added again: re-extracting a file or a page adds nothing);
@@ -27,6 +28,7 @@ import pyarrow as pa
 
 from lead_sla.landing.raw import QUARANTINE_TABLE, RAW_SCHEMA, raw_table
 from lead_sla.sources.files import LINE_COLUMN, SOURCE_TEXT_COLUMN, Reject
+from lead_sla.sources.mapping import MappingError
 from lead_sla.sources.streams import Column, Stream
 
 _OFFSET_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
@@ -54,6 +56,7 @@ class BatchSpec:
     missing_values: Sequence[str] = ("",)
     expressions: dict[str, str] | None = None         # target -> SQL over source columns
     value_maps: dict[str, dict[str, str]] | None = None
+    where: str | None = None              # SQL condition over the source columns: rows it rejects are skipped
     export_date: date | None = None
     file_sha256: str | None = None        # set for file sources: marks the file as loaded by this load
     load_key: str = ""                    # which of the mapping's loads (``SourceMapping.load_key``)
@@ -74,6 +77,7 @@ class BatchResult:
     rows_quarantined: int
     cursor_before: str | None
     cursor_after: str | None
+    rows_filtered: int = 0                # skipped by the load's ``where``: not bad data, not landed
 
 
 def _quote(identifier: str) -> str:
@@ -299,20 +303,29 @@ def land_batch(
         for extra in extras:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_quote(extra)} VARCHAR")
         conn.register("_batch_source", records)
-        conn.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _batch AS
-            WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM _batch_source),
-            mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM cleaned),
-            checked AS (
-                SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
-                       m.{LINE_COLUMN}, m.{SOURCE_TEXT_COLUMN},
-                       concat_ws('; ', {', '.join(reason_parts)}) AS _reason
-                FROM mapped AS m
+        try:
+            conn.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _batch AS
+                WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM _batch_source),
+                kept AS (SELECT * FROM cleaned WHERE {f'({spec.where})' if spec.where and not is_empty_file else 'true'}),
+                mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM kept),
+                checked AS (
+                    SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
+                           m.{LINE_COLUMN}, m.{SOURCE_TEXT_COLUMN},
+                           concat_ws('; ', {', '.join(reason_parts)}) AS _reason
+                    FROM mapped AS m
+                )
+                SELECT *, md5(concat_ws(chr(31), {hash_input})) AS _row_hash FROM checked AS v
+                """
             )
-            SELECT *, md5(concat_ws(chr(31), {hash_input})) AS _row_hash FROM checked AS v
-            """
-        )
+        except (duckdb.BinderException, duckdb.ParserException, duckdb.ConversionException) as exc:
+            # A column the SQL names is not in this file, or the SQL is wrong: the mapping's fault.
+            where = f" (where: {spec.where})" if spec.where else ""
+            raise MappingError(
+                f"{spec.location}: load {spec.load_key or spec.stream.name!r}: its `columns` or `where` SQL "
+                f"does not run on this file{where}: {str(exc).splitlines()[0]}"
+            ) from None
         conn.unregister("_batch_source")
         cursor_col = _quote(stream.cursor)
         conn.execute(
@@ -375,25 +388,29 @@ def land_batch(
             [stream.name, spec.source_name, cursor_after, batch_id, now],
         )
         quarantined = invalid + len(quarantine_rows) - (1 if is_empty_file else 0)
-        rows_read = checked + len(rejects)
+        filtered = records.num_rows - checked
+        rows_read = records.num_rows + len(rejects)
         if spec.file_sha256 is not None:
             conn.execute(
                 f"""INSERT INTO {RAW_SCHEMA}._loaded_files (stream, load_key, path, sha256, batch_id, rows_read,
-                        rows_loaded, rows_quarantined, loaded_at, size_bytes, mtime_ns)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                        rows_loaded, rows_quarantined, rows_filtered, loaded_at, size_bytes, mtime_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                 [stream.name, spec.load_key, spec.location, spec.file_sha256, batch_id, rows_read, loaded,
-                 quarantined, now, spec.file_size, spec.file_mtime_ns],
+                 quarantined, filtered, now, spec.file_size, spec.file_mtime_ns],
             )
         conn.execute(
-            f"""INSERT INTO {RAW_SCHEMA}._batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            f"""INSERT INTO {RAW_SCHEMA}._batches (batch_id, stream, source, started_at, finished_at, rows_read,
+                    rows_loaded, rows_duplicate, rows_quarantined, rows_filtered, cursor_before, cursor_after)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (batch_id) DO UPDATE SET finished_at = excluded.finished_at,
                     rows_read = _batches.rows_read + excluded.rows_read,
                     rows_loaded = _batches.rows_loaded + excluded.rows_loaded,
                     rows_duplicate = _batches.rows_duplicate + excluded.rows_duplicate,
                     rows_quarantined = _batches.rows_quarantined + excluded.rows_quarantined,
+                    rows_filtered = coalesce(_batches.rows_filtered, 0) + excluded.rows_filtered,
                     cursor_after = excluded.cursor_after""",
             [batch_id, stream.name, spec.source_name, now, now, rows_read, loaded,
-             checked - invalid - loaded, quarantined, cursor_before, cursor_after],
+             checked - invalid - loaded, quarantined, filtered, cursor_before, cursor_after],
         )
         conn.execute("DROP TABLE IF EXISTS _batch")
         conn.execute("DROP TABLE IF EXISTS _batch_new")
@@ -406,5 +423,5 @@ def land_batch(
     return BatchResult(
         batch_id=batch_id, stream=stream.name, location=spec.location, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=checked - invalid - loaded, rows_quarantined=quarantined,
-        cursor_before=cursor_before, cursor_after=cursor_after,
+        cursor_before=cursor_before, cursor_after=cursor_after, rows_filtered=filtered,
     )

@@ -7,7 +7,8 @@ tables live beside them:
 - ``raw._cursors``: per stream and source, the cursor value the next extraction starts from;
 - ``raw._loaded_files``: per stream and mapping load, every source file already landed (path and
   content hash); ``load_key`` '' marks files landed before loads were told apart;
-- ``raw._batches``: one row per extraction batch with its counts.
+- ``raw._batches``: one row per extraction batch with its counts (read, loaded, duplicate,
+  quarantined, and filtered out by a load's ``where``).
 
 Quarantine lives in ``quarantine.rows``: what could not be loaded, with the reason, the record as
 it was read (``raw_text``) and, for a record whose bytes could not be decoded, those bytes
@@ -47,7 +48,7 @@ def _create_loaded_files(conn: duckdb.DuckDBPyConnection) -> None:
     ddl = f"""CREATE TABLE {RAW_SCHEMA}.{{table}} (
         stream VARCHAR NOT NULL, load_key VARCHAR NOT NULL, path VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
         batch_id VARCHAR NOT NULL, rows_read BIGINT, rows_loaded BIGINT, rows_quarantined BIGINT,
-        loaded_at TIMESTAMP NOT NULL, size_bytes BIGINT, mtime_ns BIGINT,
+        loaded_at TIMESTAMP NOT NULL, size_bytes BIGINT, mtime_ns BIGINT, rows_filtered BIGINT,
         PRIMARY KEY (stream, load_key, path, sha256))"""
     existing = _columns_of(conn, RAW_SCHEMA, "_loaded_files")
     if not existing:
@@ -91,8 +92,11 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
             batch_id VARCHAR PRIMARY KEY, stream VARCHAR NOT NULL, source VARCHAR NOT NULL,
             started_at TIMESTAMP NOT NULL, finished_at TIMESTAMP NOT NULL,
             rows_read BIGINT, rows_loaded BIGINT, rows_duplicate BIGINT, rows_quarantined BIGINT,
-            cursor_before VARCHAR, cursor_after VARCHAR)"""
+            cursor_before VARCHAR, cursor_after VARCHAR, rows_filtered BIGINT)"""
     )
+    # Rows a load's `where` skipped; tables from before the count existed get the column (NULL).
+    conn.execute(f"ALTER TABLE {RAW_SCHEMA}._batches ADD COLUMN IF NOT EXISTS rows_filtered BIGINT")
+    conn.execute(f"ALTER TABLE {RAW_SCHEMA}._loaded_files ADD COLUMN IF NOT EXISTS rows_filtered BIGINT")
     conn.execute(
         f"""CREATE TABLE IF NOT EXISTS {QUARANTINE_TABLE} (
             stream VARCHAR NOT NULL, batch_id VARCHAR NOT NULL, source VARCHAR NOT NULL,

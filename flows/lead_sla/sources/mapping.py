@@ -130,6 +130,9 @@ class StreamLoad(BaseModel):
     missing_values: list[Text] | None = None
     columns: dict[str, str] = Field(default_factory=dict)
     values: dict[str, dict[Text, Text]] = Field(default_factory=dict)
+    where: str | None = Field(
+        default=None, description="DuckDB SQL condition over the source columns; rows it does not accept are skipped"
+    )
 
     @field_validator("stream")
     @classmethod
