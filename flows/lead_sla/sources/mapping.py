@@ -6,21 +6,27 @@ read and how to turn their columns into the stream's columns:
 ```yaml
 name: olist
 timezone: America/Sao_Paulo          # zone of timestamps that carry no offset
-encoding: utf-8                       # or cp1252, latin-1, auto (see docs/mappings.md)
+encoding: utf-8                      # of the text files: a codec name, or auto (utf-8, cp1252, latin-1)
 missing_values: ["", "unknown"]      # placeholders that mean "missing", for every column
 loads:
   - stream: contacts
     files: "olist_marketing_qualified_leads_dataset.csv"   # glob under the landing folder
+    date_columns: [created_at]        # calendar dates, stored at 12:00 UTC of the day
+    where: "origin <> 'test'"         # rows to keep (DuckDB SQL over source columns)
     columns:                          # target column: DuckDB SQL expression over source columns
       contact_id: mql_id
+      source: origin
+      created_at: first_contact_date
       lifecycle_stage: "'mql'"
     values:                           # value maps applied after the expressions
-      industry: {jewerly: jewelry}
+      source: {paid_search: paid}
 ```
 
 Columns not named under ``columns`` are taken from the source column of the same name
-(identity), so the demo exports need no ``columns`` at all. Source columns that are neither
-mapped nor part of the contract land too, as extra raw columns (a new column never gets lost).
+(identity, case-insensitive), so the demo exports need no ``columns`` at all. Source columns
+that are neither mapped nor part of the contract land too, as extra raw columns (a new column
+never gets lost). The file is read as text: ``NO`` stays ``NO``. Every key is described in
+``docs/mappings.md``.
 """
 
 from __future__ import annotations
@@ -115,7 +121,8 @@ class StreamLoad(BaseModel):
     stream: str
     files: str = Field(description="glob, relative to the landing folder")
     name: str | None = Field(
-        default=None, description="stable name of this load's file bookkeeping; default <stream>:<files>[#n]"
+        default=None, min_length=1,
+        description="stable name of this load's file bookkeeping; default <stream>:<files>[#n]",
     )
     format: FileFormat | None = None
     encoding: str | None = Field(default=None, description="text encoding of the files; the mapping's when unset")
@@ -155,7 +162,9 @@ class StreamLoad(BaseModel):
     @classmethod
     def _date_columns_are_timestamps(cls, names: list[str], info: ValidationInfo) -> list[str]:
         stream = STREAMS_BY_NAME.get(info.data.get("stream", ""))
-        for name in names if stream else []:
+        if stream is None:
+            return names  # an unknown stream is reported on its own
+        for name in names:
             if name not in stream.column_names:
                 raise ValueError(f"stream {stream.name!r} has no column {name!r}")
             if stream.column(name).kind != "timestamp":
@@ -211,7 +220,8 @@ class SourceMapping(BaseModel):
     def load_keys(self) -> list[str]:
         """Each load's bookkeeping key, in order: its ``name``, else ``<stream>:<files>``, with ``#2``,
         ``#3``… for the second and later loads of the same stream and files."""
-        keys, seen = [], {}
+        keys: list[str] = []
+        seen: dict[str, int] = {}
         for load in self.loads:
             derived = f"{load.stream}:{load.files}"
             seen[derived] = seen.get(derived, 0) + 1
