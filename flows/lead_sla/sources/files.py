@@ -173,7 +173,7 @@ def read_jsonl(data: bytes, encoding: str = "utf-8") -> ParsedFile:
 
 
 def _without_line_end(text: str) -> str:
-    """``text`` without its final line terminator (``\r\n``, ``\n`` or ``\r``)."""
+    """``text`` without its final line break (CR LF, LF or CR)."""
     if text.endswith("\r\n"):
         return text[:-2]
     return text[:-1] if text.endswith(("\n", "\r")) else text
@@ -251,7 +251,7 @@ def _csv_records(lines: list[str], start: int, width: int) -> Iterator[tuple[int
 
 def _csv_lines(data: bytes, encoding: str) -> tuple[list[str], list[bytes] | None, set[int]]:
     """The file's physical lines as text (with their line breaks), split where the csv module
-    splits them (\\n, \\r\\n, \\r) so line numbers match the file's.
+    splits them (LF, CR LF, CR) so line numbers match the file's.
 
     Also returns, when some line could not be decoded, every line's original bytes and the
     indexes of the undecodable lines (shown with U+FFFD in the text); else None and no indexes.
