@@ -98,3 +98,24 @@ def test_the_next_run_lands_only_what_changed(conn, server):
     with client_for(server) as client:
         rerun = extract_stream_api(conn, client, "contacts", source_name=SOURCE)
     assert rerun.rows_loaded == 0
+
+
+class OnePage:
+    """A page source with one fixed page: enough to see what a quarantined API record keeps."""
+
+    def __init__(self, records: list[dict[str, object]]) -> None:
+        self.records = records
+        self.request = "GET /contacts?page=1"
+
+    def iter_pages(self, stream, updated_after):  # noqa: ANN001, ANN201 - the PageSource protocol
+        yield self
+
+
+def test_a_quarantined_api_record_keeps_the_record_as_received(conn):
+    record = {"contact_id": "c1", "email": "not-an-email", "updated_at": "2026-03-02T10:00:00Z", "score": 7}
+    report = extract_stream_api(conn, OnePage([record]), "contacts", source_name=SOURCE)
+    assert report.rows_quarantined == 1
+    assert conn.execute("select source, source_line, raw_text from quarantine.rows").fetchall() == [
+        ("GET /contacts?page=1", 1,
+         '{"contact_id":"c1","email":"not-an-email","updated_at":"2026-03-02T10:00:00Z","score":7}')
+    ]

@@ -288,3 +288,114 @@ def test_parquet_exports_land_like_csv_ones(conn, landing):
     assert conn.execute("select contact_id, is_deleted, updated_at from raw.contacts").fetchall() == [
         ("c1", "false", "2026-03-02 14:00:00")
     ]
+
+
+def test_an_unclosed_quote_quarantines_its_line_and_the_rows_after_it_land(conn, landing):
+    broken = contact_row("c2", "2026-03-02 09:00:00").replace(",CTO,", ',"CTO,')
+    rows = [contact_row(f"c{n}", "2026-03-02 09:00:00") for n in (1, 3, 4, 5)]
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          "\n".join([CONTACT_HEADER, rows[0], broken, *rows[1:]]) + "\n")
+    report = extract_stream_files(conn, landing, mapping(), "contacts")
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (5, 4, 1)
+    assert conn.execute("select contact_id, _source_line from raw.contacts order by 2").fetchall() == [
+        ("c1", 2), ("c3", 4), ("c4", 5), ("c5", 6)
+    ]
+    assert conn.execute("select source_line, reason, raw_text from quarantine.rows").fetchall() == [
+        (3, "unclosed quote in field 5", broken)
+    ]
+
+
+def test_quarantine_keeps_the_source_line_as_read_not_the_mapped_record(conn, landing):
+    """The export's own columns (renamed by the mapping) and the line exactly as it is in the file."""
+    renamed = SourceMapping(name="test", timezone="UTC", loads=[StreamLoad(
+        stream="contacts", files="contacts/*/*.csv",
+        columns={"contact_id": "id", "email": "mail", "updated_at": "modified"},
+    )])
+    bad_line = 'k2;x,"not an e-mail",2026-03-02 09:00:00'
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          "id,mail,modified\r\nk1,a@example.com,2026-03-02 09:00:00\r\n" + bad_line + "\r\n")
+    extract_stream_files(conn, landing, renamed, "contacts")
+    assert conn.execute("select source_line, reason, raw_text from quarantine.rows").fetchall() == [
+        (3, "invalid e-mail in email: not an e-mail", bad_line)
+    ]
+
+
+def test_a_quarantined_multi_line_record_keeps_all_its_lines(conn, landing):
+    record = 'c2,bad-email,Ann,Lee,"Head of\nSales",co1,u1,lead,new,web,,false,2026-03-02 09:00:00'
+    write(landing, "contacts", "2026-03-02", "part-00000.csv", "\n".join([CONTACT_HEADER, record]) + "\n")
+    extract_stream_files(conn, landing, mapping(), "contacts")
+    assert conn.execute("select source_line, raw_text from quarantine.rows").fetchall() == [(2, record)]
+
+
+def test_a_quarantined_json_line_is_kept_as_read(conn, landing):
+    line = '{"session_id": "s9",  "visitor_id": "v1", "started_at": "2026-03-02T10:00:00Z", "pageviews": "three"}'
+    write(landing, "web_sessions", "2026-03-02", "part-00000.jsonl", line + "\n")
+    extract_stream_files(conn, landing, mapping(), "web_sessions")
+    assert conn.execute("select raw_text from quarantine.rows").fetchall() == [(line,)]
+
+
+def test_a_quarantined_parquet_row_is_kept_as_json_of_the_source_row(conn, landing):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = landing / "contacts" / "2026-03-02" / "part-00000.parquet"
+    path.parent.mkdir(parents=True)
+    pq.write_table(pa.table({
+        "contact_id": ["c2"], "email": ["not-an-email"], "is_deleted": [False], "score": [1.5],
+        "updated_at": ["2026-03-02T10:00:00Z"],
+    }), path)
+    parquet_mapping = SourceMapping(name="test", loads=[StreamLoad(stream="contacts", files="contacts/*/*.parquet")])
+    extract_stream_files(conn, landing, parquet_mapping, "contacts")
+    assert conn.execute("select source_line, raw_text from quarantine.rows").fetchall() == [(1, (
+        '{"contact_id":"c2","email":"not-an-email","is_deleted":false,"score":1.5,"updated_at":"2026-03-02T10:00:00Z"}'
+    ))]
+
+
+def latin1_contact(contact_id: str, last_name: str) -> bytes:
+    return contact_row(contact_id, "2026-03-02 09:00:00").replace(",Lee,", f",{last_name},").encode("latin-1")
+
+
+@pytest.mark.parametrize(
+    ("mapping_encoding", "load_encoding"),
+    [pytest.param("latin-1", None, id="per-mapping"), pytest.param("utf-8", "latin-1", id="per-load"),
+     pytest.param("auto", None, id="auto")],
+)
+def test_a_latin_1_export_lands_its_names_right(conn, landing, mapping_encoding, load_encoding):
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          CONTACT_HEADER.encode() + b"\n" + latin1_contact("c1", "M\xfcller") + b"\n")
+    latin = SourceMapping(name="test", timezone="UTC", encoding=mapping_encoding,
+                          loads=[StreamLoad(stream="contacts", files="contacts/*/*.csv", encoding=load_encoding)])
+    report = extract_stream_files(conn, landing, latin, "contacts")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 0)
+    assert conn.execute("select last_name from raw.contacts").fetchall() == [("Müller",)]
+
+
+def test_an_undecodable_row_is_quarantined_with_its_original_bytes(conn, landing):
+    import base64
+
+    bad = latin1_contact("c2", "M\xfcller")
+    write(landing, "contacts", "2026-03-02", "part-00000.csv",
+          CONTACT_HEADER.encode() + b"\n" + contact_row("c1", "2026-03-02 09:00:00").encode() + b"\n" + bad + b"\n")
+    report = extract_stream_files(conn, landing, mapping(), "contacts")
+    assert (report.rows_loaded, report.rows_quarantined) == (1, 1)
+    line, reason, raw_text, raw_bytes = conn.execute(
+        "select source_line, reason, raw_text, raw_bytes_base64 from quarantine.rows"
+    ).fetchone()
+    assert (line, base64.b64decode(raw_bytes)) == (3, bad)
+    assert "M\ufffdller" in raw_text and reason.startswith("invalid UTF-8 bytes")
+
+
+def test_an_old_quarantine_table_gets_the_raw_bytes_column_and_keeps_its_rows(tmp_path):
+    old = connect(tmp_path / "old.duckdb")
+    old.execute("create schema quarantine")
+    old.execute(
+        "create table quarantine.rows (stream varchar not null, batch_id varchar not null, source varchar not null, "
+        "source_line bigint, reason varchar not null, raw_text varchar, quarantined_at timestamp not null)"
+    )
+    old.execute("insert into quarantine.rows values ('contacts', 'b1', 'a.csv', 2, 'why', 'text', now())")
+    ensure_raw_schema(old)
+    ensure_raw_schema(old)
+    assert old.execute("select stream, raw_text, raw_bytes_base64 from quarantine.rows").fetchall() == [
+        ("contacts", "text", None)
+    ]
+    old.close()

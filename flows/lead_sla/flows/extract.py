@@ -7,7 +7,7 @@ from datetime import date
 import httpx
 from prefect import flow, get_run_logger, task
 
-from lead_sla.landing.extract import StreamReport, extract_stream_api, extract_stream_files
+from lead_sla.landing.extract import StreamReport, extract_stream_api, extract_stream_files, require_landing_folder
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.settings import Settings
 from lead_sla.sources.http_api import CrmApiClient
@@ -51,6 +51,9 @@ def extract(settings: Settings | None = None, up_to: date | None = None, streams
     """Extract every stream (or ``streams``) up to the export day ``up_to``; fails naming failed streams.
 
     A failing stream does not stop the others: each lands what it can, then the flow fails.
+    Raises ``LandingFolderMissing`` before any stream when a stream is read from files and the
+    landing folder does not exist, and ``MappingError`` when the mapping file is invalid: both are
+    configuration errors, which the CLI reports with exit code 2.
     """
     settings = settings or Settings()
     logger = get_run_logger()
@@ -58,6 +61,8 @@ def extract(settings: Settings | None = None, up_to: date | None = None, streams
         wanted = streams or [s.name for s in STREAMS]
     else:
         wanted = streams or load_mapping(settings.mapping).streams
+    if any(not (settings.crm_api_url and get_stream(name).system == "crm") for name in wanted):
+        require_landing_folder(settings.landing)
     reports: list[StreamReport] = []
     failures: list[str] = []
     for name in wanted:
@@ -66,9 +71,9 @@ def extract(settings: Settings | None = None, up_to: date | None = None, streams
             report = state.result()
             reports.append(report)
             logger.info(
-                "%s: %d files, %d rows read, %d loaded, %d duplicate, %d quarantined; cursor %s",
+                "%s: %d files, %d rows read, %d loaded, %d duplicate, %d quarantined, %d filtered out; cursor %s",
                 name, report.files_loaded, report.rows_read, report.rows_loaded,
-                report.rows_duplicate, report.rows_quarantined, report.cursor,
+                report.rows_duplicate, report.rows_quarantined, report.rows_filtered, report.cursor,
             )
         else:
             failures.append(f"{name}: {state.message}")

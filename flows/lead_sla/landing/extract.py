@@ -1,8 +1,9 @@
 """Incremental extraction of one stream into the raw layer, from files or from the CRM API.
 
-Files: every file the mapping names for the stream, in export-day order, up to a given day.
-A file already landed (same path and content hash in ``raw._loaded_files``) is skipped; each
-new file lands in its own transaction with its bookkeeping (``landing.loader``).
+Files: for each of the mapping's loads of the stream, every file it names, in export-day order,
+up to a given day. A file that load already landed (same load, path and content hash in
+``raw._loaded_files``) is skipped; each new one lands in its own transaction with its
+bookkeeping (``landing.loader``).
 
 API: pages from ``updated_after`` = the saved cursor minus a small look-back (records sharing
 the cursor's last value are asked for again; their row hash makes the repeat a no-op), each
@@ -23,9 +24,29 @@ import pyarrow as pa
 
 from lead_sla.landing.loader import BatchResult, BatchSpec, land_batch
 from lead_sla.landing.raw import RAW_SCHEMA
-from lead_sla.sources.files import LINE_COLUMN, ParsedFile, as_text, read_file, sha256_of
-from lead_sla.sources.mapping import SourceMapping, export_date_of, file_format
+from lead_sla.sources.files import LINE_COLUMN, ParsedFile, as_json, as_text, read_file, sha256_of
+from lead_sla.sources.mapping import SourceMapping, StreamLoad, export_date_of, file_format
 from lead_sla.sources.streams import Stream, get_stream
+
+
+class LandingFolderMissing(Exception):
+    """The landing folder does not exist (or is not a folder): a configuration error, not "0 files".
+
+    Deliberately not an ``OSError``: retrying cannot make the folder appear, and the CLI maps this
+    error to exit code 2 (invalid input) rather than 1 (a run that failed).
+    """
+
+    def __init__(self, path: Path, problem: str = "does not exist") -> None:
+        super().__init__(f"landing folder {path} {problem}; check LEAD_SLA_LANDING_DIR")
+        self.path = path
+
+
+def require_landing_folder(landing_dir: Path) -> None:
+    """Raise ``LandingFolderMissing`` unless ``landing_dir`` is an existing folder (an empty one is fine)."""
+    if not landing_dir.exists():
+        raise LandingFolderMissing(landing_dir)
+    if not landing_dir.is_dir():
+        raise LandingFolderMissing(landing_dir, "is not a folder")
 
 
 class ApiPageLike(Protocol):
@@ -55,6 +76,7 @@ class StreamReport:
     rows_loaded: int = 0
     rows_duplicate: int = 0
     rows_quarantined: int = 0
+    rows_filtered: int = 0
     cursor: str | None = None
     error: str | None = None
     batches: list[BatchResult] = field(default_factory=list)
@@ -65,6 +87,7 @@ class StreamReport:
         self.rows_loaded += result.rows_loaded
         self.rows_duplicate += result.rows_duplicate
         self.rows_quarantined += result.rows_quarantined
+        self.rows_filtered += result.rows_filtered
         self.cursor = result.cursor_after
 
 
@@ -74,32 +97,41 @@ def new_batch_id(stream: str) -> str:
     return f"{stream}-{stamp}-{uuid.uuid4().hex[:8]}"
 
 
-def _loaded_fingerprints(conn: duckdb.DuckDBPyConnection, stream: str) -> tuple[set[tuple[str, str]], set[tuple[str, int, int]]]:
-    """Loaded (path, sha256) pairs, and (path, size, mtime) of those files as they were seen.
+def _landed_files(conn: duckdb.DuckDBPyConnection, stream: str) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, int, int]]]:
+    """(load key, path, sha256) of every landed file, and (load key, path, size, mtime) as each was seen.
 
     The second set lets a nightly run skip unchanged files without hashing all history again;
     a file rewritten in place changes size or mtime and is hashed and compared.
     """
     rows = conn.execute(
-        f"SELECT path, sha256, size_bytes, mtime_ns FROM {RAW_SCHEMA}._loaded_files WHERE stream = ?", [stream]
+        f"SELECT load_key, path, sha256, size_bytes, mtime_ns FROM {RAW_SCHEMA}._loaded_files WHERE stream = ?",
+        [stream],
     ).fetchall()
-    return {(p, sha) for p, sha, _, _ in rows}, {(p, size, mtime) for p, _, size, mtime in rows if size is not None}
+    return (
+        {(key, p, sha) for key, p, sha, _, _ in rows},
+        {(key, p, size, mtime) for key, p, _, size, mtime in rows if size is not None},
+    )
+
+
+def _files_of(landing_dir: Path, load: StreamLoad, up_to: date | None) -> list[tuple[Path, str]]:
+    """(path, relative path) of the files ``load`` reads, oldest export day first, none after ``up_to``."""
+    found: list[tuple[date, str, Path]] = []
+    for path in landing_dir.glob(load.files):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(landing_dir).as_posix()
+        day = export_date_of(relative)
+        if up_to is not None and day is not None and day > up_to:
+            continue
+        found.append((day or date.min, relative, path))
+    found.sort()
+    return [(path, relative) for _, relative, path in found]
 
 
 def pending_files(landing_dir: Path, mapping: SourceMapping, stream: str, up_to: date | None) -> list[tuple[Path, str]]:
     """(path, relative path) of the stream's files, oldest export day first, none after ``up_to``."""
-    found: list[tuple[date, str, Path]] = []
-    for load in mapping.loads_for(stream):
-        for path in landing_dir.glob(load.files):
-            if not path.is_file():
-                continue
-            relative = path.relative_to(landing_dir).as_posix()
-            day = export_date_of(relative)
-            if up_to is not None and day is not None and day > up_to:
-                continue
-            found.append((day or date.min, relative, path))
-    found.sort()
-    return [(path, relative) for _, relative, path in found]
+    found = {item for load in mapping.loads_for(stream) for item in _files_of(landing_dir, load, up_to)}
+    return sorted(found, key=lambda item: (export_date_of(item[1]) or date.min, item[1]))
 
 
 def extract_stream_files(
@@ -113,34 +145,50 @@ def extract_stream_files(
 ) -> StreamReport:
     """Land every new file of ``stream_name`` exported on or before ``up_to`` (all when None).
 
-    Raises ``MissingColumnError`` (naming the file and column) when a file lacks a required
-    column; the files before it stay landed.
+    Each of the mapping's loads for the stream reads its files, and keeps its own record of which
+    it has landed: two loads reading one file both run, and a rerun adds nothing.
+
+    Raises ``LandingFolderMissing`` when ``landing_dir`` does not exist, and ``MissingColumnError``
+    (naming the file and column) when a file lacks a required column; the files before it stay landed.
     """
+    require_landing_folder(landing_dir)
     stream = get_stream(stream_name)
     report = StreamReport(stream=stream_name, batch_id=new_batch_id(stream_name))
-    loaded, seen = _loaded_fingerprints(conn, stream_name)
-    for load in mapping.loads_for(stream_name):
-        for path, relative in pending_files(landing_dir, mapping.model_copy(update={"loads": [load]}), stream_name, up_to):
+    loaded, seen = _landed_files(conn, stream_name)
+    loads = [(load, mapping.load_key(load), _files_of(landing_dir, load, up_to)) for load in mapping.loads_for(stream_name)]
+    # Bookkeeping from before loads were told apart (load key '') belongs to the first load that
+    # reads the file: the one that landed it then.
+    legacy_owner: dict[str, str] = {}
+    for _, key, files in loads:
+        for _, relative in files:
+            legacy_owner.setdefault(relative, key)
+    for load, key, files in loads:
+        for path, relative in files:
+            keys = (key, "") if legacy_owner[relative] == key else (key,)
             stat = path.stat()
-            if (relative, stat.st_size, stat.st_mtime_ns) in seen:
+            if any((k, relative, stat.st_size, stat.st_mtime_ns) in seen for k in keys):
                 report.files_skipped += 1
                 continue
             sha = sha256_of(path)
-            if (relative, sha) in loaded:
+            if any((k, relative, sha) in loaded for k in keys):
                 report.files_skipped += 1
                 continue
-            parsed = read_file(path, file_format(load, path))
+            parsed = read_file(path, file_format(load, path), mapping.encoding_for(load))
             spec = BatchSpec(
                 stream=stream,
                 source_name=f"files:{mapping.name}",
                 location=relative,
                 timezone=mapping.zone_for(load),
                 timestamp_format=load.timestamp_format,
+                date_columns=frozenset(load.date_columns),
+                date_format=load.date_format,
                 missing_values=mapping.missing_for(load),
                 expressions=load.columns,
                 value_maps=load.values,
+                where=load.where,
                 export_date=export_date_of(relative),
                 file_sha256=sha,
+                load_key=key,
                 file_size=stat.st_size,
                 file_mtime_ns=stat.st_mtime_ns,
             )
@@ -148,7 +196,7 @@ def extract_stream_files(
                 conn, spec, parsed.to_arrow(), parsed.rejects,
                 batch_id=report.batch_id, is_empty_file=parsed.is_empty, before_commit=before_commit,
             )
-            loaded.add((relative, sha))
+            loaded.add((key, relative, sha))
             report.files_loaded += 1
             report.add(result)
     return report
@@ -158,7 +206,7 @@ def records_to_arrow(records: Iterable[dict[str, object]], stream: Stream) -> pa
     """API records as an Arrow table of text columns (contract columns first, extras after)."""
     parsed = ParsedFile(columns=list(stream.column_names), values={c: [] for c in stream.column_names})
     for number, record in enumerate(records, start=1):
-        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()})
+        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()}, as_json(record))
     return parsed.to_arrow()
 
 
@@ -190,5 +238,6 @@ def extract_stream_api(
 
 
 __all__ = [
-    "LINE_COLUMN", "StreamReport", "extract_stream_api", "extract_stream_files", "new_batch_id", "pending_files",
+    "LINE_COLUMN", "LandingFolderMissing", "StreamReport", "extract_stream_api", "extract_stream_files", "new_batch_id", "pending_files",
+    "require_landing_folder",
 ]

@@ -1,12 +1,14 @@
 """Transactional landing of one batch of records into a raw table.
 
-``land_batch`` maps a batch (one file, or one API page) onto its stream, checks every value
-against the stream contract, and in ONE DuckDB transaction:
+``land_batch`` keeps the batch's records (one file, or one API page) that the load's ``where``
+accepts, maps them onto its stream, checks every value against the stream contract, and in ONE
+DuckDB transaction:
 
 1. appends the new versions to ``raw.<stream>`` (a version already landed, recognised by its
    row hash, is not added again: re-extracting a file or a page adds nothing);
-2. sends every record that fails a check to ``quarantine.rows`` with the reason and raw text;
-3. records the file in ``raw._loaded_files`` (for file sources), advances the stream's
+2. sends every record that fails a check to ``quarantine.rows`` with the reason and the record
+   as it was read (its source line(s), or a JSON object of a Parquet row or API record);
+3. records the file in ``raw._loaded_files`` (for file sources, per mapping load), advances the stream's
    cursor in ``raw._cursors`` and writes the batch's counts to ``raw._batches``.
 
 A crash anywhere before the commit leaves none of it, so the cursor can never run ahead of,
@@ -15,6 +17,7 @@ or fall behind, the rows it covers.
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -24,13 +27,15 @@ import duckdb
 import pyarrow as pa
 
 from lead_sla.landing.raw import QUARANTINE_TABLE, RAW_SCHEMA, raw_table
-from lead_sla.sources.files import LINE_COLUMN, Reject
+from lead_sla.sources.files import LINE_COLUMN, SOURCE_TEXT_COLUMN, Reject
+from lead_sla.sources.mapping import MappingError
 from lead_sla.sources.streams import Column, Stream
 
 _OFFSET_PATTERN = r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?\s*([Zz]|[+-]\d{2}(:?\d{2})?)$"
 _BOOL_TRUE = ("true", "t", "1", "yes", "y")
 _BOOL_FALSE = ("false", "f", "0", "no", "n")
 _EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+_QUARANTINE_COLUMNS = "stream, batch_id, source, source_line, reason, raw_text, raw_bytes_base64, quarantined_at"
 
 
 class MissingColumnError(ValueError):
@@ -46,11 +51,15 @@ class BatchSpec:
     location: str                         # file path relative to the landing folder, or request
     timezone: str = "UTC"                 # zone of naive timestamps
     timestamp_format: str | None = None   # strptime format of naive timestamps (ISO when None)
+    date_columns: frozenset[str] = frozenset()  # timestamp columns holding calendar dates
+    date_format: str | None = None        # strptime format of those dates (ISO when None)
     missing_values: Sequence[str] = ("",)
     expressions: dict[str, str] | None = None         # target -> SQL over source columns
     value_maps: dict[str, dict[str, str]] | None = None
+    where: str | None = None              # SQL condition over the source columns: rows it rejects are skipped
     export_date: date | None = None
-    file_sha256: str | None = None        # set for file sources: marks the file as loaded
+    file_sha256: str | None = None        # set for file sources: marks the file as loaded by this load
+    load_key: str = ""                    # which of the mapping's loads (``SourceMapping.load_key``)
     file_size: int | None = None
     file_mtime_ns: int | None = None
 
@@ -68,6 +77,7 @@ class BatchResult:
     rows_quarantined: int
     cursor_before: str | None
     cursor_after: str | None
+    rows_filtered: int = 0                # skipped by the load's ``where``: not bad data, not landed
 
 
 def _quote(identifier: str) -> str:
@@ -78,10 +88,35 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
+def _date_only_check(name: str, value_sql: str, spec: BatchSpec) -> tuple[str, str]:
+    """A calendar date in a timestamp column, stored as 12:00 UTC of that date.
+
+    The warehouse turns UTC into the reporting zone to find an event's day. Midnight UTC would
+    fall on the day before anywhere west of UTC; noon UTC is the same calendar day in every zone
+    from UTC-11 to UTC+11. A value with a time of day other than midnight is not a date: refused.
+    """
+    shown = f"left({value_sql}, 80)"
+    parsed = (
+        f"try_strptime(trim({value_sql}), {_literal(spec.date_format)})"
+        if spec.date_format
+        else f"try_cast(trim({value_sql}) AS TIMESTAMP)"
+    )
+    day = f"date_trunc('day', {parsed})"
+    normalized = f"CASE WHEN {parsed} = {day} THEN CAST({day} + INTERVAL 12 HOUR AS VARCHAR) END"
+    reason = (
+        f"CASE WHEN {value_sql} IS NULL THEN NULL "
+        f"WHEN {parsed} IS NULL THEN 'unparseable date in {name} (a date-only column): ' || {shown} "
+        f"WHEN {parsed} <> {day} THEN 'time of day in date-only column {name}: ' || {shown} END"
+    )
+    return normalized, reason
+
+
 def _typed_check(column: Column, value_sql: str, spec: BatchSpec) -> tuple[str, str]:
     """(normalized text expression, failure reason expression or NULL) for one column."""
     name = column.name
     shown = f"left({value_sql}, 80)"
+    if column.kind == "timestamp" and name in spec.date_columns:
+        return _date_only_check(name, value_sql, spec)
     if column.kind == "timestamp":
         zone = _literal(spec.timezone)
         naive = (
@@ -140,16 +175,49 @@ def _typed_check(column: Column, value_sql: str, spec: BatchSpec) -> tuple[str, 
     return value_sql, "NULL"
 
 
-def _mapped_columns(spec: BatchSpec, source_columns: Sequence[str]) -> tuple[dict[str, str], list[str]]:
-    """Target expressions over the cleaned source, and the extra source columns that land as they are."""
+def _distinct(name: str, taken: set[str]) -> str:
+    """``name``, else ``name_1``, ``name_2``…: the first unlike every name in ``taken`` (lower case),
+    ignoring case as DuckDB does; the chosen name is added to ``taken``."""
+    candidate, n = name, 0
+    while candidate.lower() in taken:
+        n += 1
+        candidate = f"{name}_{n}"
+    taken.add(candidate.lower())
+    return candidate
+
+
+@dataclass(frozen=True)
+class _ColumnPlan:
+    """How a batch's source columns become the stream's columns and the extra raw columns."""
+
+    source_names: list[str]   # each source column's name in SQL: distinct even ignoring case
+    mapped: dict[str, str]    # contract column -> SQL expression over the cleaned source
+    extras: dict[str, str]    # extra raw column -> its source column's SQL name
+
+
+def _plan_columns(spec: BatchSpec, source_columns: Sequence[str]) -> _ColumnPlan:
+    """Map a batch's source columns onto the stream, losing none.
+
+    DuckDB names ignore case, so names that differ only by case are told apart here: a source
+    column spelled exactly like a contract column keeps its name; another spelled like it but for
+    case fills the contract column when nothing else does (no expression, no exact spelling), and
+    otherwise lands as an extra column renamed ``<name>_1`` (``_2``…), as does any extra column
+    whose name is taken, ignoring case, by a contract column or another source column.
+    """
+    contract = spec.stream.column_names
     expressions = dict(spec.expressions or {})
-    present = set(source_columns)
+    taken: set[str] = set()
+    sql_name = {c: _distinct(c, taken) for c in source_columns if c in contract}
+    sql_name.update({c: _distinct(c, taken) for c in source_columns if c not in sql_name})
     mapped: dict[str, str] = {}
-    for name in spec.stream.column_names:
+    identity_sources: set[str] = set()
+    for name in contract:
+        same = name if name in sql_name else next((c for c in source_columns if c.lower() == name.lower()), None)
         if name in expressions:
             mapped[name] = f"CAST(({expressions[name]}) AS VARCHAR)"
-        elif name in present:
-            mapped[name] = _quote(name)
+        elif same is not None:
+            mapped[name] = _quote(sql_name[same])
+            identity_sources.add(same)
         elif spec.stream.column(name).required:
             raise MissingColumnError(
                 f"{spec.location}: required column {name!r} of stream {spec.stream.name!r} is missing "
@@ -158,11 +226,12 @@ def _mapped_columns(spec: BatchSpec, source_columns: Sequence[str]) -> tuple[dic
         else:
             mapped[name] = "CAST(NULL AS VARCHAR)"
     used_text = " ".join(expressions.values())
-    extras = [
-        c for c in source_columns
-        if c not in mapped and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
-    ]
-    return mapped, extras
+    landing_taken = {name.lower() for name in contract}
+    extras = {
+        _distinct(sql_name[c], landing_taken): sql_name[c] for c in source_columns
+        if c not in identity_sources and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
+    }
+    return _ColumnPlan([sql_name[c] for c in source_columns], mapped, extras)
 
 
 def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:
@@ -198,12 +267,15 @@ def land_batch(
     stream = spec.stream
     table = raw_table(stream)
     now = datetime.now(timezone.utc).replace(tzinfo=None)
-    source_columns = [c for c in records.column_names if c != LINE_COLUMN]
+    source_columns = [c for c in records.column_names if c not in (LINE_COLUMN, SOURCE_TEXT_COLUMN)]
     if is_empty_file:
         # Nothing to map: an empty file lands no rows, only its quarantine note.
-        mapped, extras = {name: "CAST(NULL AS VARCHAR)" for name in stream.column_names}, []
+        plan = _ColumnPlan(source_columns, {name: "CAST(NULL AS VARCHAR)" for name in stream.column_names}, {})
     else:
-        mapped, extras = _mapped_columns(spec, source_columns)
+        plan = _plan_columns(spec, source_columns)
+    renamed = dict(zip(source_columns, plan.source_names))
+    records = records.rename_columns([renamed.get(c, c) for c in records.column_names])
+    source_columns, mapped, extras = plan.source_names, plan.mapped, list(plan.extras)
 
     missing = ", ".join(_literal(v) for v in spec.missing_values) or "NULL"
     cleaned = ", ".join(
@@ -221,34 +293,39 @@ def land_batch(
     mapped_select = ", ".join(
         f"{_value_mapped(name, expr, spec)} AS {_quote(name)}" for name, expr in mapped.items()
     )
-    extra_select = "".join(f", {_quote(c)}" for c in extras)
+    extra_select = "".join(f", {_quote(source)} AS {_quote(extra)}" for extra, source in plan.extras.items())
     hash_input = ", ".join(
         f"coalesce(v.{_quote(c)}, chr(0))" for c in [*stream.column_names, *extras]
     )
-    record_json = "to_json(struct_pack(" + ", ".join(
-        f"{_quote(c)} := m.{_quote(c)}" for c in [*stream.column_names, *extras]
-    ) + "))"
 
     conn.execute("BEGIN TRANSACTION")
     try:
         for extra in extras:
             conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_quote(extra)} VARCHAR")
         conn.register("_batch_source", records)
-        conn.execute(
-            f"""
-            CREATE OR REPLACE TEMP TABLE _batch AS
-            WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN} FROM _batch_source),
-            mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN} FROM cleaned),
-            checked AS (
-                SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
-                       m.{LINE_COLUMN},
-                       concat_ws('; ', {', '.join(reason_parts)}) AS _reason,
-                       {record_json} AS _record
-                FROM mapped AS m
+        try:
+            conn.execute(
+                f"""
+                CREATE OR REPLACE TEMP TABLE _batch AS
+                WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM _batch_source),
+                kept AS (SELECT * FROM cleaned WHERE {f'({spec.where})' if spec.where and not is_empty_file else 'true'}),
+                mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM kept),
+                checked AS (
+                    SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
+                           m.{LINE_COLUMN}, m.{SOURCE_TEXT_COLUMN},
+                           concat_ws('; ', {', '.join(reason_parts)}) AS _reason
+                    FROM mapped AS m
+                )
+                SELECT *, md5(concat_ws(chr(31), {hash_input})) AS _row_hash FROM checked AS v
+                """
             )
-            SELECT *, md5(concat_ws(chr(31), {hash_input})) AS _row_hash FROM checked AS v
-            """
-        )
+        except (duckdb.BinderException, duckdb.ParserException, duckdb.ConversionException) as exc:
+            # A column the SQL names is not in this file, or the SQL is wrong: the mapping's fault.
+            where = f" (where: {spec.where})" if spec.where else ""
+            raise MappingError(
+                f"{spec.location}: load {spec.load_key or spec.stream.name!r}: its `columns` or `where` SQL "
+                f"does not run on this file{where}: {str(exc).splitlines()[0]}"
+            ) from None
         conn.unregister("_batch_source")
         cursor_col = _quote(stream.cursor)
         conn.execute(
@@ -278,18 +355,23 @@ def land_batch(
         )
         conn.execute(
             f"""
-            INSERT INTO {QUARANTINE_TABLE}
-            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, _record, ? FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
+            INSERT INTO {QUARANTINE_TABLE} ({_QUARANTINE_COLUMNS})
+            SELECT ?, ?, ?, {LINE_COLUMN}, _reason, {SOURCE_TEXT_COLUMN}, NULL, ?
+            FROM _batch WHERE _reason <> '' ORDER BY {LINE_COLUMN}
             """,
             [stream.name, batch_id, spec.location, now],
         )
         quarantine_rows = [
-            (stream.name, batch_id, spec.location, r.line, r.reason, r.raw_text, now) for r in rejects
+            (stream.name, batch_id, spec.location, r.line, r.reason, r.raw_text,
+             None if r.raw_bytes is None else base64.b64encode(r.raw_bytes).decode("ascii"), now)
+            for r in rejects
         ]
         if is_empty_file:
-            quarantine_rows.append((stream.name, batch_id, spec.location, None, "empty file", "", now))
+            quarantine_rows.append((stream.name, batch_id, spec.location, None, "empty file", "", None, now))
         if quarantine_rows:
-            conn.executemany(f"INSERT INTO {QUARANTINE_TABLE} VALUES (?, ?, ?, ?, ?, ?, ?)", quarantine_rows)
+            conn.executemany(
+                f"INSERT INTO {QUARANTINE_TABLE} ({_QUARANTINE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", quarantine_rows
+            )
 
         counts = conn.execute(
             f"""SELECT (SELECT count(*) FROM _batch), (SELECT count(*) FROM _batch WHERE _reason <> ''),
@@ -306,23 +388,29 @@ def land_batch(
             [stream.name, spec.source_name, cursor_after, batch_id, now],
         )
         quarantined = invalid + len(quarantine_rows) - (1 if is_empty_file else 0)
-        rows_read = checked + len(rejects)
+        filtered = records.num_rows - checked
+        rows_read = records.num_rows + len(rejects)
         if spec.file_sha256 is not None:
             conn.execute(
-                f"INSERT INTO {RAW_SCHEMA}._loaded_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [stream.name, spec.location, spec.file_sha256, batch_id, rows_read, loaded, quarantined, now,
-                 spec.file_size, spec.file_mtime_ns],
+                f"""INSERT INTO {RAW_SCHEMA}._loaded_files (stream, load_key, path, sha256, batch_id, rows_read,
+                        rows_loaded, rows_quarantined, rows_filtered, loaded_at, size_bytes, mtime_ns)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                [stream.name, spec.load_key, spec.location, spec.file_sha256, batch_id, rows_read, loaded,
+                 quarantined, filtered, now, spec.file_size, spec.file_mtime_ns],
             )
         conn.execute(
-            f"""INSERT INTO {RAW_SCHEMA}._batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            f"""INSERT INTO {RAW_SCHEMA}._batches (batch_id, stream, source, started_at, finished_at, rows_read,
+                    rows_loaded, rows_duplicate, rows_quarantined, rows_filtered, cursor_before, cursor_after)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (batch_id) DO UPDATE SET finished_at = excluded.finished_at,
                     rows_read = _batches.rows_read + excluded.rows_read,
                     rows_loaded = _batches.rows_loaded + excluded.rows_loaded,
                     rows_duplicate = _batches.rows_duplicate + excluded.rows_duplicate,
                     rows_quarantined = _batches.rows_quarantined + excluded.rows_quarantined,
+                    rows_filtered = coalesce(_batches.rows_filtered, 0) + excluded.rows_filtered,
                     cursor_after = excluded.cursor_after""",
             [batch_id, stream.name, spec.source_name, now, now, rows_read, loaded,
-             checked - invalid - loaded, quarantined, cursor_before, cursor_after],
+             checked - invalid - loaded, quarantined, filtered, cursor_before, cursor_after],
         )
         conn.execute("DROP TABLE IF EXISTS _batch")
         conn.execute("DROP TABLE IF EXISTS _batch_new")
@@ -335,5 +423,5 @@ def land_batch(
     return BatchResult(
         batch_id=batch_id, stream=stream.name, location=spec.location, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=checked - invalid - loaded, rows_quarantined=quarantined,
-        cursor_before=cursor_before, cursor_after=cursor_after,
+        cursor_before=cursor_before, cursor_after=cursor_after, rows_filtered=filtered,
     )

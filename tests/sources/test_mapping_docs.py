@@ -1,0 +1,94 @@
+"""docs/mappings.md: its worked examples are what the code does (the mapping, the file, the counts)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from lead_sla.landing.extract import extract_stream_files
+from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.settings import find_project_root
+from lead_sla.sources.mapping import load_mapping
+from lead_sla.warehouse import connect
+
+ROOT = find_project_root(Path(__file__).parent)
+DOC = (ROOT / "docs" / "mappings.md").read_text(encoding="utf-8")
+
+
+def fenced(language: str) -> list[str]:
+    """The doc's code blocks in ``language``, in order."""
+    return re.findall(rf"^```{language}\n(.*?)^```$", DOC, flags=re.MULTILINE | re.DOTALL)
+
+
+def test_the_olist_excerpts_are_in_the_shipped_mapping_as_written():
+    olist = (ROOT / "config" / "sources" / "olist.yml").read_text(encoding="utf-8")
+    excerpts = [block for block in fenced("yaml") if not block.startswith("name:")]
+    assert len(excerpts) == 4
+    for block in excerpts:
+        assert block in olist, block
+
+
+@pytest.fixture
+def hubspot(tmp_path: Path) -> tuple[Path, Path]:
+    """The doc's HubSpot-style mapping, and a landing folder holding the doc's file (one line in cp1252)."""
+    [mapping_text] = [block for block in fenced("yaml") if block.startswith("name: hubspot_contacts")]
+    [csv_text] = fenced("csv")
+    mapping = tmp_path / "hubspot.yml"
+    mapping.write_text(mapping_text, encoding="utf-8")
+    lines = csv_text.splitlines(keepends=True)
+    assert sum("Müller" in line for line in lines) == 1
+    day = tmp_path / "landing" / "hubspot" / "2026-03-20"
+    day.mkdir(parents=True)
+    (day / "contacts-2026-03-20.csv").write_bytes(
+        b"".join(line.encode("cp1252" if "Müller" in line else "utf-8") for line in lines)
+    )
+    return mapping, tmp_path / "landing"
+
+
+def test_the_hubspot_example_lands_as_the_doc_says(tmp_path, hubspot):
+    mapping_path, landing = hubspot
+    mapping = load_mapping(mapping_path)
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        ensure_raw_schema(conn)
+        contacts = extract_stream_files(conn, landing, mapping, "contacts")
+        changes = extract_stream_files(conn, landing, mapping, "lifecycle_changes")
+        assert (contacts.rows_read, contacts.rows_loaded, contacts.rows_quarantined) == (4, 4, 0)
+        assert (changes.files_loaded, changes.rows_read, changes.rows_loaded, changes.rows_filtered,
+                changes.rows_quarantined) == (3, 12, 6, 6, 0)
+        assert conn.execute(
+            "select contact_id, last_name, job_title, lifecycle_stage, lead_status, created_at from raw.contacts order by 1"
+        ).fetchall() == [
+            ("101", "Lee", "CTO", "customer", "connected", "2026-03-02 08:15:00"),
+            ("102", "Müller", "Head of Sales", "sql", "attempting", "2026-03-03 10:02:00"),
+            ("103", "Berg", None, "lead", "new", "2026-03-04 16:45:00"),
+            ("104", "Dahl", "VP, Marketing", "mql", "attempting", "2026-03-05 07:00:00"),
+        ]
+        assert conn.execute("select change_id, changed_at from raw.lifecycle_changes order by 1").fetchall() == [
+            ("101:customer", "2026-03-19 12:00:00"), ("101:mql", "2026-03-02 12:00:00"),
+            ("101:sql", "2026-03-05 12:00:00"), ("102:mql", "2026-03-04 12:00:00"),
+            ("102:sql", "2026-03-09 12:00:00"), ("104:mql", "2026-03-05 12:00:00"),
+        ]
+        assert conn.execute('select count("Email") from raw.lifecycle_changes').fetchone() == (6,)
+        again = extract_stream_files(conn, landing, mapping, "lifecycle_changes")
+        assert (again.files_loaded, again.files_skipped) == (0, 3)
+    finally:
+        conn.close()
+
+
+def test_without_the_filter_the_unreached_stages_would_be_quarantined(tmp_path, hubspot):
+    mapping_path, landing = hubspot
+    mapping = load_mapping(mapping_path)
+    unfiltered = mapping.model_copy(update={"loads": [load.model_copy(update={"where": None}) for load in mapping.loads]})
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        ensure_raw_schema(conn)
+        report = extract_stream_files(conn, landing, unfiltered, "lifecycle_changes")
+        assert (report.rows_loaded, report.rows_filtered, report.rows_quarantined) == (6, 0, 6)
+        assert {reason for (reason,) in conn.execute("select reason from quarantine.rows").fetchall()} == {
+            "missing required changed_at"
+        }
+    finally:
+        conn.close()
