@@ -126,3 +126,10 @@ def test_publish_publishes_the_day_the_warehouse_holds(tmp_path):
     manifest = json.loads((tmp_path / "w" / "published" / "manifest.json").read_text())
     assert manifest["run_date"] == "2026-10-31"
     assert runner.invoke(app, ["publish", "--date", "2026-10-31"], env=env).exit_code == 0
+
+
+def test_extract_from_a_landing_folder_that_does_not_exist_exits_2_naming_it(tmp_path):
+    env = {**env_for(tmp_path), "LEAD_SLA_LANDING_DIR": str(tmp_path / "no" / "such" / "folder")}
+    result = runner.invoke(app, ["extract"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "folder" in result.output and "no/such/folder" in "".join(result.output.split())

@@ -1,4 +1,4 @@
-{#- The business clock (SPEC 5.3): set-based lookups on int_business_intervals_cumulated, whose rows
+{#- The business clock: set-based lookups on int_business_intervals_cumulated, whose rows
     are a calendar's working intervals in UTC with the business seconds accumulated before each one
     (cumulative_seconds_before) and after it (cumulative_seconds_after); segment_end_at is the next
     interval's start, so [interval_start_at, segment_end_at) tiles the timeline from the first

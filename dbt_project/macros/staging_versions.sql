@@ -2,7 +2,7 @@
     version bookkeeping. Raw tables keep every extracted version of every record; staging keeps
     what was known at the end of the build day (var `run_date`), one row per record version. -#}
 
-{#- normalize_email: SPEC 5.1, an e-mail is matched trimmed and lower-cased; empty means unknown. -#}
+{#- normalize_email: an e-mail is matched trimmed and lower-cased; empty means unknown. -#}
 {% macro normalize_email(column) -%}
     nullif(lower(trim({{ column }})), '')
 {%- endmacro %}

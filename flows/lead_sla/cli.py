@@ -71,11 +71,17 @@ def extract(
 ) -> None:
     """Land new source data into the warehouse's raw layer (incremental; a rerun adds nothing)."""
     from lead_sla.flows.extract import ExtractionFailed, extract as extract_flow
+    from lead_sla.landing.extract import LandingFolderMissing
+    from lead_sla.sources.mapping import MappingError
 
     settings = _settings()
     day = _parse_day(up_to, "--up-to") if up_to else None
+    _require_landing(settings)
     try:
         reports = extract_flow(settings=settings, up_to=day, streams=stream)
+    except (LandingFolderMissing, MappingError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     except ExtractionFailed as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1) from None
@@ -96,6 +102,7 @@ def run(
 
     settings = _settings()
     day = _parse_day(date_, "--date") if date_ else None
+    _require_landing(settings)
     result = _run_pipeline(lambda: nightly(run_date=day, force_publish=force_publish, settings=settings))
     if result.as_of_date and result.as_of_date != result.run_date:
         console.print(f"Replayed {result.run_date} inside a rebuild as of {result.as_of_date} (run {result.run_id}); "
@@ -122,6 +129,7 @@ def backfill(
     if last < first:
         err.print(f"[red]error:[/red] --end {last} is before --start {first}")
         raise typer.Exit(2)
+    _require_landing(settings)
     results = _run_pipeline(lambda: backfill_flow(start=first, end=last, force=force, settings=settings))
     built = [r for r in results if r.status == "success"]
     skipped = [r for r in results if r.status == "skipped"]
@@ -130,14 +138,20 @@ def backfill(
 
 
 def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and its result
-    """Run a flow; a refused lock or a failed stage becomes exit code 1 with the reason."""
+    """Run a flow; a refused lock or a failed stage becomes exit code 1 with the reason; invalid input
+    (a missing landing folder, a bad mapping) exit code 2."""
+    from lead_sla.landing.extract import LandingFolderMissing
     from lead_sla.ops.lock import WarehouseBusy
+    from lead_sla.sources.mapping import MappingError
 
     try:
         return call()
     except WarehouseBusy as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from None
+    except (LandingFolderMissing, MappingError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - any stage failure is a failed run, with its reason
         err.print(f"[red]run failed:[/red] {exc}")
         err.print("See `lead-sla status` for the stage that failed.")
@@ -271,6 +285,13 @@ def demo(
     console.print(f"  try:       .venv/bin/python -c \"import duckdb; print(duckdb.connect('{settings.published_dir}/lead_sla.duckdb', read_only=True).sql('from marts.fct_sales_sla_daily order by activity_date desc limit 10'))\"")
 
 
+def _require_landing(settings: Settings) -> None:
+    """A landing folder that does not exist is a usage error (exit 2), found before any run starts."""
+    if not settings.landing.is_dir():
+        err.print(f"[red]error:[/red] landing folder {settings.landing} does not exist; check LEAD_SLA_LANDING_DIR")
+        raise typer.Exit(2)
+
+
 def _parse_day(value: str | None, option: str) -> date:
     try:
         return date.fromisoformat(value or "")
@@ -282,10 +303,10 @@ def _parse_day(value: str | None, option: str) -> date:
 def _print_reports(reports: list) -> None:  # list[StreamReport]
     from rich.table import Table
 
-    table = Table("stream", "files", "read", "loaded", "duplicate", "quarantined", "cursor")
+    table = Table("stream", "files", "read", "loaded", "duplicate", "filtered", "quarantined", "cursor")
     for r in reports:
         table.add_row(r.stream, str(r.files_loaded), f"{r.rows_read:,}", f"{r.rows_loaded:,}",
-                      f"{r.rows_duplicate:,}", f"{r.rows_quarantined:,}", r.cursor or "")
+                      f"{r.rows_duplicate:,}", f"{r.rows_filtered:,}", f"{r.rows_quarantined:,}", r.cursor or "")
     console.print(table)
 
 

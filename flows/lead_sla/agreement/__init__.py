@@ -1,4 +1,4 @@
-"""The marketing–sales agreement (SPEC section 3) as versioned, validated configuration.
+"""The marketing–sales agreement as versioned, validated configuration.
 
 ``load_agreement(config_dir)`` reads and validates ``sla.yml``, ``icp.yml`` and ``holidays.yml``;
 ``write_agreement_tables(conn, agreement, years)`` writes the ``config.*`` tables and

@@ -1,7 +1,7 @@
 """DDL of the raw landing layer: one append-only table per stream, plus bookkeeping.
 
 Raw tables hold every extracted version of every record as text (cleaned and mapped,
-timestamps normalized to UTC), with the metadata of SPEC section 4. Three bookkeeping
+timestamps normalized to UTC), with the lineage metadata every raw table carries. Three bookkeeping
 tables live beside them:
 
 - ``raw._cursors``: per stream and source, the cursor value the next extraction starts from;

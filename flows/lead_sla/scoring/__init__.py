@@ -1,4 +1,4 @@
-"""Lead scoring (SPEC section 6): fit, engagement and learned scores, prioritized lists, CRM exports.
+"""Lead scoring: fit, engagement and learned scores, prioritized lists, CRM exports.
 
 Plain modules, no Prefect; the flow :mod:`lead_sla.flows.scoring` sequences them and
 :mod:`lead_sla.scoring.cli` exposes them. See ``flows/lead_sla/scoring/README.md``.

@@ -1,4 +1,4 @@
-{#- One row per handoff: a lifecycle change into mql (SPEC 5.3). A contact that is already in mql
+{#- One row per handoff: a lifecycle change into mql. A contact that is already in mql
     does not hand off again; a lead that left mql (recycled, disqualified, back to lead) and becomes
     mql again is a new handoff. The outcome is the first change out of mql after the handoff and
     before the next one: sql/opportunity/customer = accepted, disqualified, recycled (recycled or

@@ -1,4 +1,4 @@
-{#- ICP evidence (SPEC 5.6): does the profile predict wins? The population of an ICP version is
+{#- ICP evidence: does the profile predict wins? The population of an ICP version is
     every lead whose first handoff (mql) was judged by that version, with its profile and tier as
     known at that handoff; a win is a won, not deleted deal of the lead known at the build.
 
