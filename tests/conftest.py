@@ -18,6 +18,17 @@ PROJECT_ROOT = find_project_root(Path(__file__).parent)
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 
+# Tests that run the pipeline (a Prefect flow, the published demo) are `slow`: `make test` runs them,
+# `make test-fast` leaves them out. Tests that run dbt mark themselves.
+PIPELINE_FIXTURES = {"prefect_harness", "published"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if PIPELINE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(scope="session")
 def prefect_harness() -> Iterator[None]:
     """A temporary Prefect API (SQLite) for the whole session: it takes 10 s or more to start."""

@@ -41,6 +41,7 @@ def test_the_pipeline_connection_carries_the_memory_limit(settings):
         plain.close()
 
 
+@pytest.mark.slow  # runs dbt
 def test_dbt_runs_with_the_memory_limit(settings, capfd):
     limited = settings.model_copy(update={"duckdb_memory_limit": "1GB"})
     result = run_dbt(limited, "show", ["--inline", "select current_setting('memory_limit') as memory_limit"])

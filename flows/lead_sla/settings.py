@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # them (tests/transform/test_dbt_unit_tests.py); the nightly build skips them unless this is set.
     dbt_unit_tests_nightly: bool = False
     lock_wait_seconds: float = 0.0
+    # Publish the dbt docs site beside the published copy after each night (a backfill does it once,
+    # at its end). The docs describe the models, not the day: a deployment that publishes them on
+    # every code change can turn this off.
+    publish_docs: bool = True
 
     @field_validator("duckdb_memory_limit")
     @classmethod

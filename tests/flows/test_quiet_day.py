@@ -41,7 +41,8 @@ def days_with_sales_work(landing: Path) -> set[date]:
 
 def test_a_day_without_sales_activity_builds_and_publishes(prefect_harness, tmp_path):
     settings = Settings(project_root=PROJECT_ROOT, warehouse_path=tmp_path / "warehouse" / "lead_sla.duckdb",
-                        landing_dir=tmp_path / "landing", published_dir=tmp_path / "warehouse" / "published")
+                        landing_dir=tmp_path / "landing", published_dir=tmp_path / "warehouse" / "published",
+                        publish_docs=False)
     generate(settings.landing, leads=60, days=30, seed=3, end_date=END)
     busy = days_with_sales_work(settings.landing)
     quiet = max(d for d in (date(2026, 10, n) for n in range(10, 31)) if d not in busy and d - date.resolution not in busy)

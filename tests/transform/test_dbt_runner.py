@@ -14,6 +14,8 @@ from lead_sla.transform.dbt import DbtBuildError, build, run_dbt
 
 DAY = date(2026, 10, 31)
 
+pytestmark = pytest.mark.slow  # runs dbt
+
 
 @pytest.fixture
 def project_copy(tmp_path, settings: Settings) -> Settings:

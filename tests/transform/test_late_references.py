@@ -26,6 +26,8 @@ MODELS: list[str] = []  # the whole project: its tests reach into every layer
 COMPANY_TEST = "relationships_stg_crm__contacts_company_id__company_id__ref_stg_crm__companies_"
 CONTACT_TEST = "relationships_stg_crm__lifecycle_changes_contact_id__contact_id__ref_stg_crm__contacts_"
 
+pytestmark = pytest.mark.slow  # runs dbt
+
 
 def _rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     with path.open(newline="") as handle:

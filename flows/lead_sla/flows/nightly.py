@@ -188,7 +188,7 @@ def run_day(
             with log.stage("report"):
                 result.report = report_day(settings, as_of)
                 logger.info("report %s: %s", as_of, result.report)
-            if with_docs:
+            if with_docs and settings.publish_docs:
                 with log.stage("docs"):
                     logger.info("dbt docs %s: %s", as_of, publish_docs(settings, as_of))
     except BaseException as exc:

@@ -138,14 +138,18 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
     return DbtResult(command=command, success=bool(outcome.success), nodes=nodes, error=error)
 
 
-def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False) -> DbtResult:
+def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False,
+          data_tests: bool = True) -> DbtResult:
     """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node.
 
     Unit tests are left out unless ``settings.dbt_unit_tests_nightly`` (``make test`` runs them).
+    ``data_tests=False`` builds the models alone: only for checks of what the models hold, never for
+    a warehouse readers use (the nightly run always tests).
     """
     args: list[str] = []
-    if not settings.dbt_unit_tests_nightly:
-        args += ["--exclude-resource-type", "unit_test"]
+    excluded = ([] if settings.dbt_unit_tests_nightly else ["unit_test"]) + ([] if data_tests else ["test"])
+    if excluded:
+        args += ["--exclude-resource-type", *excluded]
     if select:
         args += ["--select", *select]
     if full_refresh:
