@@ -312,7 +312,7 @@ class Simulation:
         s.events = [(t, k, f) for k, (t, f) in enumerate(self.plan_forms(s.intent, s.eng, s.t0))]
         s.serial = len(s.events)
         self.visits(s)
-        if s.title in PROMOTIONS and rng.random() < 0.12:
+        if s.title in PROMOTIONS and rng.random() < 0.25:
             s.promoted = (s.t0 + self.rint(2, 40) * DAY, PROMOTIONS[s.title])
         s.phone = (f"{COUNTRY_PHONE_PREFIX[COUNTRIES[s.country]]} {self.rint(200, 999)} "
                    f"{self.rint(100, 999)} {self.rint(1000, 9999)}")
@@ -751,7 +751,7 @@ class Simulation:
                 None if won is None else ("true" if won else "false"), reason, deleted, self.ts(at)))
 
         version(t_deal, "qualification", amount)
-        if rng.random() < 0.02:
+        if rng.random() < 0.05:
             # A duplicate deal created by mistake and deleted the next day.
             self.n_deal += 1
             dup = f"DEAL-{self.n_deal:07d}"
