@@ -340,8 +340,9 @@ def test_some_handoffs_are_unassigned_and_some_reassigned_before_the_first_touch
 
 def test_reps_act_only_in_their_working_hours(demo):
     """Outbound activities, notes and tasks by sales reps fall inside the rep's working time as
-    the exports describe it: the user version in force, weekdays, not on the country's public
-    holidays or the company's days off, not during an absence (its last version)."""
+    the exports describe it: the user version in force, weekdays, not on the public holidays of the
+    rep's subdivision (or country, without one) or the company's days off, not during an absence
+    (its last version)."""
     versions = defaultdict(list)
     for u in {(v["owner_id"], v["updated_at"]): v for v in demo.good("users")}.values():
         versions[u["owner_id"]].append((demo.ts(u["updated_at"], "users"), u))
@@ -357,7 +358,7 @@ def test_reps_act_only_in_their_working_hours(demo):
         user = [u for t, u in history if t <= at][-1]
         assert user["team"] in ("sdr", "ae") and user["active"] == "true", act
         local = at.astimezone(ZoneInfo(user["timezone"]))
-        days_off = set(holidays.country_holidays(user["country"], years=local.year)) | set(
+        days_off = set(holidays.country_holidays(user["country"], subdiv=subdiv(user), years=local.year)) | set(
             company_days_off(user["country"], local.year))
         start, end = (time.fromisoformat(user[k]) for k in ("work_start", "work_end"))
         assert local.weekday() < 5 and local.date() not in days_off, (act, local)
@@ -365,6 +366,52 @@ def test_reps_act_only_in_their_working_hours(demo):
         assert not any(s <= at < e for s, e in absences[act["owner_id"]]), act
         checked += 1
     assert checked > 1000
+
+
+def subdiv(user: dict[str, str | None]) -> str | None:
+    """The holidays library's subdiv of an exported user ('GB-ENG' -> 'ENG'), None without one."""
+    return user["subdivision"].split("-", 1)[1] if user["subdivision"] else None
+
+
+def test_reps_do_not_work_on_their_regional_holidays(demo):
+    """England's late summer bank holiday (Monday 2026-08-31) is no national holiday in GB: London
+    reps rest, while the other reps work as usual."""
+    holiday = date(2026, 8, 31)
+    in_force = {}
+    for u in sorted({(v["owner_id"], v["updated_at"]): v for v in demo.good("users")}.values(),
+                    key=lambda u: demo.ts(u["updated_at"], "users")):
+        if demo.ts(u["updated_at"], "users").date() <= holiday:
+            in_force[u["owner_id"]] = u
+    acting = Counter()
+    for act in demo.good("activities"):
+        if act["direction"] == "outbound" and act["owner_id"] is not None:
+            user = in_force[act["owner_id"]]
+            if demo.ts(act["occurred_at"], "activities").astimezone(ZoneInfo(user["timezone"])).date() == holiday:
+                acting[user["subdivision"]] += 1
+    assert any(u["subdivision"] == "GB-ENG" and u["team"] in ("sdr", "ae") for u in in_force.values())
+    assert acting["GB-ENG"] == 0 and sum(acting.values()) > 5, acting
+
+
+def test_users_carry_the_subdivision_of_their_office_and_the_mover_changes_it(demo):
+    offices = {(u["timezone"], u["country"], u["subdivision"]) for u in demo.good("users")}
+    assert offices == {
+        ("America/New_York", "US", "US-NY"), ("America/Los_Angeles", "US", "US-CA"),
+        ("Europe/London", "GB", "GB-ENG"), ("Europe/Warsaw", "PL", "PL-14"), ("Europe/Berlin", "DE", "DE-BE"),
+    }
+    history = defaultdict(set)
+    for u in demo.good("users"):
+        history[u["owner_id"]].add(u["subdivision"])
+    assert [s for s in history.values() if len(s) > 1] == [{"GB-ENG", "PL-14"}]
+
+
+def test_sales_reps_report_to_a_sales_manager_and_marketing_to_a_marketing_lead(demo):
+    users = demo.latest("users")
+    heads = {u["team"]: owner for owner, u in users.items() if u["manager_id"] is None}
+    assert sorted(heads) == ["ae", "marketing"]  # the sales manager is an AE; nobody above either
+    for owner, u in users.items():
+        if owner not in heads.values():
+            expected = heads["marketing"] if u["team"] == "marketing" else heads["ae"]
+            assert u["manager_id"] == expected, (owner, u["team"], u["manager_id"])
 
 
 def calendars(demo: Drop) -> dict[str, WorkCalendar]:
@@ -380,7 +427,7 @@ def calendars(demo: Drop) -> dict[str, WorkCalendar]:
     out = {}
     for owner, versions in history.items():
         versions.sort(key=lambda v: v[0])
-        schedules = [Schedule(u["timezone"], u["country"], u["work_start"], u["work_end"], t)
+        schedules = [Schedule(u["timezone"], u["country"], u["work_start"], u["work_end"], t, u["subdivision"])
                      for t, u in versions if u["active"] == "true"]
         until = next((t for t, u in versions if u["active"] == "false"), None)
         out[owner] = WorkCalendar(working_intervals(schedules, first, last, blocked[owner], until))
@@ -482,3 +529,20 @@ def test_progressive_profiles_fill_up_and_sometimes_conflict(demo):
     assert repeat and sum(len(answers[e]) >= 3 for e in repeat) > 0.5 * len(repeat)
     assert any(len(v["industry"]) > 1 for v in answers.values())
     assert any(len(v["job_title"]) > 1 for v in answers.values())
+
+
+# --- the work calendar -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("country", "subdivision", "works"),
+    [
+        pytest.param("GB", None, True, id="national-calendar-has-no-august-bank-holiday"),
+        pytest.param("GB", "GB-ENG", False, id="england-rests-on-its-late-summer-bank-holiday"),
+        pytest.param("GB", "GB-SCT", True, id="scotland-works-that-day"),
+    ],
+)
+def test_a_rep_rests_on_the_holidays_of_their_subdivision(country, subdivision, works):
+    day = date(2026, 8, 31)
+    schedule = Schedule("Europe/London", country, "09:00", "17:00", effective_from=0, subdivision=subdivision)
+    assert bool(working_intervals([schedule], day, day)) is works
