@@ -19,7 +19,7 @@ import holidays
 import orjson
 import pytest
 
-from lead_sla.sources.demo import GenerationSummary, generate
+from lead_sla.sources.demo import GenerationSummary, LateExports, generate
 from lead_sla.sources.demo import sessions as sessions_module
 from lead_sla.sources.demo import writer as writer_module
 from lead_sla.sources.demo.vocabulary import (
@@ -219,6 +219,72 @@ def test_regenerating_into_the_same_folder_replaces_the_streams_and_keeps_other_
     assert not (tmp_path / "contacts" / "1999-01-01").exists()
     assert not (tmp_path / ".demo-generating").exists()
     assert len(tree_digest(tmp_path)) == summary.files_written + 1
+
+
+# --- late-export schedules (for property tests downstream) -------------------------------------
+
+
+def export_days(root: Path, stream: Stream) -> dict[tuple, list[date]]:
+    """Every distinct row of a stream (all its values) -> the sorted days it was exported on."""
+    days: dict[tuple, list[date]] = defaultdict(list)
+    for row in read_stream(root, stream):
+        days[tuple(row.values.items())].append(date.fromisoformat(row.path.split("/")[1]))
+    return {values: sorted(d) for values, d in days.items()}
+
+
+def test_late_exports_delay_versions_of_every_stream_by_at_most_the_maximum_and_lose_none(tmp_path):
+    params = {"seed": 9, **SMALL}
+    plain = generate(tmp_path / "plain", **params)
+    late = generate(tmp_path / "late", late_exports=LateExports(share=1.0, max_delay_days=10), **params)
+    first, last = late.start_date, late.end_date
+    longest = 0
+    for spec in STREAMS:
+        on_time, delayed = export_days(plain.out_dir, spec), export_days(late.out_dir, spec)
+        assert {v[spec.key] for v in map(dict, delayed)} == {v[spec.key] for v in map(dict, on_time)}, spec.name
+        assert {v: len(d) for v, d in delayed.items()} == {v: len(d) for v, d in on_time.items()}, spec.name
+        # Sorted pairing matches each export of a row with one of the same row in the plain run.
+        delays = [(b - a).days for row, days in on_time.items() for a, b in zip(days, delayed[row])]
+        assert all(0 <= d <= 10 for d in delays) and max(delays) > 3, spec.name
+        longest = max(longest, max(delays))
+        assert all(first <= d <= last for days in delayed.values() for d in days), spec.name
+        cursor_days = [
+            (day - parse_ts(dict(row)[spec.cursor], spec.system).date()).days
+            for row, days in delayed.items() for day in days
+            if (dict(row)[spec.cursor] or "").strip() and not any(problems(Row(spec.name, "", 0, dict(row)), spec))
+        ]
+        assert max(cursor_days) > 3, spec.name  # later than the writer's own mess (1-3 days) ever puts it
+    assert late.rows_per_stream == plain.rows_per_stream
+    assert longest == 10
+
+
+def test_late_exports_keep_the_malformed_rows_where_the_summary_says(tmp_path):
+    summary = generate(tmp_path, seed=9, late_exports=LateExports(share=0.5, max_delay_days=5), **SMALL)
+    drop = Drop(tmp_path, summary)
+    invalid = {(row.path, row.line) for spec in STREAMS for row in drop.rows[spec.name] if problems(row, spec)}
+    assert invalid == drop.bad and len(invalid) >= 5
+
+
+def test_late_exports_are_deterministic_and_a_zero_share_changes_nothing(tmp_path):
+    schedule = LateExports(share=0.3, max_delay_days=4)
+    generate(tmp_path / "a", seed=9, late_exports=schedule, **SMALL)
+    generate(tmp_path / "b", seed=9, late_exports=schedule, **SMALL)
+    generate(tmp_path / "none", seed=9, late_exports=LateExports(share=0.0), **SMALL)
+    generate(tmp_path / "default", seed=9, **SMALL)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b") != tree_digest(tmp_path / "default")
+    assert tree_digest(tmp_path / "none") == tree_digest(tmp_path / "default")
+
+
+@pytest.mark.parametrize(
+    ("share", "max_delay_days", "message"),
+    [
+        pytest.param(1.5, 3, "share", id="share-above-one"),
+        pytest.param(-0.1, 3, "share", id="negative-share"),
+        pytest.param(0.5, -1, "max_delay_days", id="negative-delay"),
+    ],
+)
+def test_a_late_export_schedule_out_of_range_is_refused(share, max_delay_days, message):
+    with pytest.raises(ValueError, match=message):
+        LateExports(share=share, max_delay_days=max_delay_days)
 
 
 # --- layout and contract -----------------------------------------------------------------------
