@@ -82,7 +82,7 @@ AGREEMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("average_deal_size", "DECIMAL(18,2) NOT NULL"),
     ),
     # One row per calendar and day: (country, subdivision, holiday_date) is unique, subdivision null
-    # for the national calendar (a SQL key cannot hold a null, so the loader's tests check it).
+    # for the national calendar (a SQL key cannot hold a null, so tests/agreement checks it).
     "reference.public_holidays": (
         ("country", "VARCHAR NOT NULL"),
         ("subdivision", "VARCHAR"),

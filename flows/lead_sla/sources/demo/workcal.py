@@ -3,8 +3,8 @@
 A rep works Monday to Friday between their local work_start and work_end, not on the public
 holidays of their subdivision (the ``holidays`` library: national plus regional days; national
 only for a rep without a subdivision) nor the company's days off, not during their absences, and
-not after they were deactivated. Local wall-clock hours are turned
-into UTC day by day, so daylight-saving changes are right.
+not after they were deactivated. Local wall-clock hours are turned into UTC day by day, so
+daylight-saving changes are right.
 """
 
 from __future__ import annotations
