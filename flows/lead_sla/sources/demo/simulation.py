@@ -312,7 +312,7 @@ class Simulation:
         s.events = [(t, k, f) for k, (t, f) in enumerate(self.plan_forms(s.intent, s.eng, s.t0))]
         s.serial = len(s.events)
         self.visits(s)
-        if s.title in PROMOTIONS and rng.random() < 0.25:
+        if s.title in PROMOTIONS and rng.random() < 0.12:
             s.promoted = (s.t0 + self.rint(2, 40) * DAY, PROMOTIONS[s.title])
         s.phone = (f"{COUNTRY_PHONE_PREFIX[COUNTRIES[s.country]]} {self.rint(200, 999)} "
                    f"{self.rint(100, 999)} {self.rint(1000, 9999)}")
