@@ -232,6 +232,33 @@ def _missing_win_rate(data: dict[str, Any]) -> None:
             id="holiday-country-not-configured",
         ),
         pytest.param(
+            "holidays.yml", _set("countries.GB-XYZ", {"add": []}),
+            r"config/holidays\.yml, countries: subdivision 'GB-XYZ' is not known to the holidays library "
+            r"\(subdivisions of GB: GB-ENG, GB-NIR, GB-SCT, GB-WLS\)",
+            id="unknown-subdivision",
+        ),
+        pytest.param(
+            "holidays.yml", _set("countries.DE-Augsburg", {"add": []}),
+            r"config/holidays\.yml, countries: subdivision 'DE-Augsburg' is not known to the holidays library",
+            id="library-subdivision-without-iso-code",
+        ),
+        pytest.param(
+            "holidays.yml", _set("countries.gb-eng", {"add": []}),
+            r"config/holidays\.yml, countries: 'gb-eng' is neither a country \('US'\) nor a subdivision \('GB-ENG'\)",
+            id="lower-case-subdivision",
+        ),
+        pytest.param(
+            "holidays.yml", _set("countries.CH-ZH", {"add": []}),
+            r"config/holidays\.yml, countries: CH-ZH not in sla\.yml calendar\.holiday_countries",
+            id="subdivision-of-a-country-not-configured",
+        ),
+        pytest.param(
+            "holidays.yml", _set("countries.GB-ENG", {"remove": [{"name": "Saint Andrew's Day"}]}),
+            r"config/holidays\.yml, countries\.GB-ENG\.remove\[0\]\.name: \"Saint Andrew's Day\" is not a public "
+            r"holiday of GB-ENG in the holidays library",
+            id="removed-name-of-another-subdivision",
+        ),
+        pytest.param(
             "holidays.yml", _set("company_wide.add.0.every_year", "13-01"),
             r"config/holidays\.yml, company_wide\.add\[0\]: day off .* every_year '13-01' is not MM-DD",
             id="bad-month-day",

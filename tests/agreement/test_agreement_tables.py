@@ -103,6 +103,25 @@ def test_rewriting_is_idempotent(conn, repo_config_dir: Path) -> None:
             [(Decimal("3600.00000000"),)],
             id="expected-revenue-of-tier-a",
         ),
+        pytest.param(
+            "select subdivision, holiday_name from reference.public_holidays "
+            "where country = 'GB' and holiday_date = date '2026-08-31' order by subdivision nulls first",
+            [("GB-ENG", "Late Summer Bank Holiday"), ("GB-NIR", "Late Summer Bank Holiday"),
+             ("GB-WLS", "Late Summer Bank Holiday")],
+            id="regional-holiday-only-in-its-subdivisions",
+        ),
+        pytest.param(
+            "select holiday_name from reference.public_holidays "
+            "where country = 'US' and subdivision is null and holiday_date = date '2026-07-03'",
+            [("Independence Day (observed)",)],
+            id="national-calendar-has-no-subdivision",
+        ),
+        pytest.param(
+            "select count(*) = count(distinct (country, coalesce(subdivision, ''), holiday_date)) "
+            "from reference.public_holidays",
+            [(True,)],
+            id="one-row-per-calendar-and-day",
+        ),
     ],
 )
 def test_table_content(conn, repo_config_dir: Path, sql: str, expected: list[tuple]) -> None:
@@ -120,7 +139,7 @@ def test_failure_leaves_previous_tables(conn, repo_config_dir: Path, monkeypatch
     def broken_rows(agreement, years):
         rows = real_rows(agreement, years)
         rows["config.sla_versions"] = []  # the first table written is emptied ...
-        rows["reference.public_holidays"] = [("US", None, "broken")]  # ... then the last one fails
+        rows["reference.public_holidays"] = [("US", None, None, "broken")]  # ... then the last one fails
         return rows
 
     monkeypatch.setattr(tables_module, "agreement_rows", broken_rows)

@@ -19,7 +19,7 @@ import holidays
 import orjson
 import pytest
 
-from lead_sla.sources.demo import GenerationSummary, generate
+from lead_sla.sources.demo import GenerationSummary, LateExports, generate
 from lead_sla.sources.demo import sessions as sessions_module
 from lead_sla.sources.demo import writer as writer_module
 from lead_sla.sources.demo.vocabulary import (
@@ -159,6 +159,24 @@ def test_same_seed_gives_byte_identical_trees_and_another_seed_differs(tmp_path)
     assert tree_digest(tmp_path / "a") != tree_digest(tmp_path / "c")
 
 
+# The default demo's files, digested (see ``tree_fingerprint``) before late-export schedules were
+# added: with no schedule, the generator must write exactly what it wrote before. Change this only
+# with a deliberate change of the demo, and say so in the changelog.
+DEFAULT_DEMO_FINGERPRINT = "1d318a1d5e3d8ba8808cc487ec8cd4f62a6e837169890417fc61673eda768145"
+
+
+def tree_fingerprint(root: Path) -> str:
+    """One sha256 over every file's relative path and content."""
+    digest = hashlib.sha256()
+    for path, file_hash in tree_digest(root).items():
+        digest.update(path.encode() + b"\0" + bytes.fromhex(file_hash))
+    return digest.hexdigest()
+
+
+def test_the_default_demo_is_byte_identical_to_the_pinned_one(demo):
+    assert tree_fingerprint(demo.root) == DEFAULT_DEMO_FINGERPRINT
+
+
 def test_output_does_not_depend_on_hash_randomisation(tmp_path):
     script = (
         "import sys; from pathlib import Path; from datetime import date; "
@@ -201,6 +219,72 @@ def test_regenerating_into_the_same_folder_replaces_the_streams_and_keeps_other_
     assert not (tmp_path / "contacts" / "1999-01-01").exists()
     assert not (tmp_path / ".demo-generating").exists()
     assert len(tree_digest(tmp_path)) == summary.files_written + 1
+
+
+# --- late-export schedules (for property tests downstream) -------------------------------------
+
+
+def export_days(root: Path, stream: Stream) -> dict[tuple, list[date]]:
+    """Every distinct row of a stream (all its values) -> the sorted days it was exported on."""
+    days: dict[tuple, list[date]] = defaultdict(list)
+    for row in read_stream(root, stream):
+        days[tuple(row.values.items())].append(date.fromisoformat(row.path.split("/")[1]))
+    return {values: sorted(d) for values, d in days.items()}
+
+
+def test_late_exports_delay_versions_of_every_stream_by_at_most_the_maximum_and_lose_none(tmp_path):
+    params = {"seed": 9, **SMALL}
+    plain = generate(tmp_path / "plain", **params)
+    late = generate(tmp_path / "late", late_exports=LateExports(share=1.0, max_delay_days=10), **params)
+    first, last = late.start_date, late.end_date
+    longest = 0
+    for spec in STREAMS:
+        on_time, delayed = export_days(plain.out_dir, spec), export_days(late.out_dir, spec)
+        assert {v[spec.key] for v in map(dict, delayed)} == {v[spec.key] for v in map(dict, on_time)}, spec.name
+        assert {v: len(d) for v, d in delayed.items()} == {v: len(d) for v, d in on_time.items()}, spec.name
+        # Sorted pairing matches each export of a row with one of the same row in the plain run.
+        delays = [(b - a).days for row, days in on_time.items() for a, b in zip(days, delayed[row])]
+        assert all(0 <= d <= 10 for d in delays) and max(delays) > 3, spec.name
+        longest = max(longest, max(delays))
+        assert all(first <= d <= last for days in delayed.values() for d in days), spec.name
+        cursor_days = [
+            (day - parse_ts(dict(row)[spec.cursor], spec.system).date()).days
+            for row, days in delayed.items() for day in days
+            if (dict(row)[spec.cursor] or "").strip() and not any(problems(Row(spec.name, "", 0, dict(row)), spec))
+        ]
+        assert max(cursor_days) > 3, spec.name  # later than the writer's own mess (1-3 days) ever puts it
+    assert late.rows_per_stream == plain.rows_per_stream
+    assert longest == 10
+
+
+def test_late_exports_keep_the_malformed_rows_where_the_summary_says(tmp_path):
+    summary = generate(tmp_path, seed=9, late_exports=LateExports(share=0.5, max_delay_days=5), **SMALL)
+    drop = Drop(tmp_path, summary)
+    invalid = {(row.path, row.line) for spec in STREAMS for row in drop.rows[spec.name] if problems(row, spec)}
+    assert invalid == drop.bad and len(invalid) >= 5
+
+
+def test_late_exports_are_deterministic_and_a_zero_share_changes_nothing(tmp_path):
+    schedule = LateExports(share=0.3, max_delay_days=4)
+    generate(tmp_path / "a", seed=9, late_exports=schedule, **SMALL)
+    generate(tmp_path / "b", seed=9, late_exports=schedule, **SMALL)
+    generate(tmp_path / "none", seed=9, late_exports=LateExports(share=0.0), **SMALL)
+    generate(tmp_path / "default", seed=9, **SMALL)
+    assert tree_digest(tmp_path / "a") == tree_digest(tmp_path / "b") != tree_digest(tmp_path / "default")
+    assert tree_digest(tmp_path / "none") == tree_digest(tmp_path / "default")
+
+
+@pytest.mark.parametrize(
+    ("share", "max_delay_days", "message"),
+    [
+        pytest.param(1.5, 3, "share", id="share-above-one"),
+        pytest.param(-0.1, 3, "share", id="negative-share"),
+        pytest.param(0.5, -1, "max_delay_days", id="negative-delay"),
+    ],
+)
+def test_a_late_export_schedule_out_of_range_is_refused(share, max_delay_days, message):
+    with pytest.raises(ValueError, match=message):
+        LateExports(share=share, max_delay_days=max_delay_days)
 
 
 # --- layout and contract -----------------------------------------------------------------------
@@ -340,8 +424,9 @@ def test_some_handoffs_are_unassigned_and_some_reassigned_before_the_first_touch
 
 def test_reps_act_only_in_their_working_hours(demo):
     """Outbound activities, notes and tasks by sales reps fall inside the rep's working time as
-    the exports describe it: the user version in force, weekdays, not on the country's public
-    holidays or the company's days off, not during an absence (its last version)."""
+    the exports describe it: the user version in force, weekdays, not on the public holidays of the
+    rep's subdivision (or country, without one) or the company's days off, not during an absence
+    (its last version)."""
     versions = defaultdict(list)
     for u in {(v["owner_id"], v["updated_at"]): v for v in demo.good("users")}.values():
         versions[u["owner_id"]].append((demo.ts(u["updated_at"], "users"), u))
@@ -357,7 +442,7 @@ def test_reps_act_only_in_their_working_hours(demo):
         user = [u for t, u in history if t <= at][-1]
         assert user["team"] in ("sdr", "ae") and user["active"] == "true", act
         local = at.astimezone(ZoneInfo(user["timezone"]))
-        days_off = set(holidays.country_holidays(user["country"], years=local.year)) | set(
+        days_off = set(holidays.country_holidays(user["country"], subdiv=subdiv(user), years=local.year)) | set(
             company_days_off(user["country"], local.year))
         start, end = (time.fromisoformat(user[k]) for k in ("work_start", "work_end"))
         assert local.weekday() < 5 and local.date() not in days_off, (act, local)
@@ -365,6 +450,52 @@ def test_reps_act_only_in_their_working_hours(demo):
         assert not any(s <= at < e for s, e in absences[act["owner_id"]]), act
         checked += 1
     assert checked > 1000
+
+
+def subdiv(user: dict[str, str | None]) -> str | None:
+    """The holidays library's subdiv of an exported user ('GB-ENG' -> 'ENG'), None without one."""
+    return user["subdivision"].split("-", 1)[1] if user["subdivision"] else None
+
+
+def test_reps_do_not_work_on_their_regional_holidays(demo):
+    """England's late summer bank holiday (Monday 2026-08-31) is no national holiday in GB: London
+    reps rest, while the other reps work as usual."""
+    holiday = date(2026, 8, 31)
+    in_force = {}
+    for u in sorted({(v["owner_id"], v["updated_at"]): v for v in demo.good("users")}.values(),
+                    key=lambda u: demo.ts(u["updated_at"], "users")):
+        if demo.ts(u["updated_at"], "users").date() <= holiday:
+            in_force[u["owner_id"]] = u
+    acting = Counter()
+    for act in demo.good("activities"):
+        if act["direction"] == "outbound" and act["owner_id"] is not None:
+            user = in_force[act["owner_id"]]
+            if demo.ts(act["occurred_at"], "activities").astimezone(ZoneInfo(user["timezone"])).date() == holiday:
+                acting[user["subdivision"]] += 1
+    assert any(u["subdivision"] == "GB-ENG" and u["team"] in ("sdr", "ae") for u in in_force.values())
+    assert acting["GB-ENG"] == 0 and sum(acting.values()) > 5, acting
+
+
+def test_users_carry_the_subdivision_of_their_office_and_the_mover_changes_it(demo):
+    offices = {(u["timezone"], u["country"], u["subdivision"]) for u in demo.good("users")}
+    assert offices == {
+        ("America/New_York", "US", "US-NY"), ("America/Los_Angeles", "US", "US-CA"),
+        ("Europe/London", "GB", "GB-ENG"), ("Europe/Warsaw", "PL", "PL-14"), ("Europe/Berlin", "DE", "DE-BE"),
+    }
+    history = defaultdict(set)
+    for u in demo.good("users"):
+        history[u["owner_id"]].add(u["subdivision"])
+    assert [s for s in history.values() if len(s) > 1] == [{"GB-ENG", "PL-14"}]
+
+
+def test_sales_reps_report_to_a_sales_manager_and_marketing_to_a_marketing_lead(demo):
+    users = demo.latest("users")
+    heads = {u["team"]: owner for owner, u in users.items() if u["manager_id"] is None}
+    assert sorted(heads) == ["ae", "marketing"]  # the sales manager is an AE; nobody above either
+    for owner, u in users.items():
+        if owner not in heads.values():
+            expected = heads["marketing"] if u["team"] == "marketing" else heads["ae"]
+            assert u["manager_id"] == expected, (owner, u["team"], u["manager_id"])
 
 
 def calendars(demo: Drop) -> dict[str, WorkCalendar]:
@@ -380,7 +511,7 @@ def calendars(demo: Drop) -> dict[str, WorkCalendar]:
     out = {}
     for owner, versions in history.items():
         versions.sort(key=lambda v: v[0])
-        schedules = [Schedule(u["timezone"], u["country"], u["work_start"], u["work_end"], t)
+        schedules = [Schedule(u["timezone"], u["country"], u["work_start"], u["work_end"], t, u["subdivision"])
                      for t, u in versions if u["active"] == "true"]
         until = next((t for t, u in versions if u["active"] == "false"), None)
         out[owner] = WorkCalendar(working_intervals(schedules, first, last, blocked[owner], until))
@@ -482,3 +613,20 @@ def test_progressive_profiles_fill_up_and_sometimes_conflict(demo):
     assert repeat and sum(len(answers[e]) >= 3 for e in repeat) > 0.5 * len(repeat)
     assert any(len(v["industry"]) > 1 for v in answers.values())
     assert any(len(v["job_title"]) > 1 for v in answers.values())
+
+
+# --- the work calendar -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("country", "subdivision", "works"),
+    [
+        pytest.param("GB", None, True, id="national-calendar-has-no-august-bank-holiday"),
+        pytest.param("GB", "GB-ENG", False, id="england-rests-on-its-late-summer-bank-holiday"),
+        pytest.param("GB", "GB-SCT", True, id="scotland-works-that-day"),
+    ],
+)
+def test_a_rep_rests_on_the_holidays_of_their_subdivision(country, subdivision, works):
+    day = date(2026, 8, 31)
+    schedule = Schedule("Europe/London", country, "09:00", "17:00", effective_from=0, subdivision=subdivision)
+    assert bool(working_intervals([schedule], day, day)) is works

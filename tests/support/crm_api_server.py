@@ -332,6 +332,7 @@ _ZONES = (
     ("America/New_York", "US"), ("America/Chicago", "US"), ("America/Los_Angeles", "US"),
     ("Europe/London", "GB"), ("Europe/Berlin", "DE"),
 )
+_SUBDIVISIONS = {"America/New_York": "US-NY", "America/Los_Angeles": "US-CA", "Europe/London": "GB-ENG"}
 _INDUSTRIES = ("software", "manufacturing", "healthcare", "retail", "finance", "education")
 _JOB_TITLES = ("Head of Marketing", "CTO", "Operations Manager", "Data Analyst", "VP Sales", "Founder")
 _SOURCES = ("web_form", "import", "event", "referral", "outbound")
@@ -398,6 +399,8 @@ def build_crm_dataset(
             "team": TEAMS[i % len(TEAMS)], "timezone": zone, "country": country,
             "work_start": "09:00" if i % 2 else "08:30", "work_end": "17:30" if i % 2 else "17:00",
             "active": i % 7 != 6, "updated_at": updated_at(i, users),
+            # Only some users have a region recorded; everyone but the first reports to the first.
+            "subdivision": _SUBDIVISIONS.get(zone) if i % 3 else None, "manager_id": user_ids[0] if i else None,
         }))
 
     stream = get_stream("companies")

@@ -2,7 +2,7 @@
 
 ``load_agreement(config_dir)`` reads and validates ``sla.yml``, ``icp.yml`` and ``holidays.yml``;
 ``write_agreement_tables(conn, agreement, years)`` writes the ``config.*`` tables and
-``reference.public_holidays`` that the dbt project reads. No Prefect here: the flows call these.
+``reference.public_holidays`` (national and per-subdivision calendars) that the dbt project reads. No Prefect here: the flows call these.
 """
 
 from lead_sla.agreement.errors import AgreementError

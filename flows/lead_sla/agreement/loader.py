@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from lead_sla.agreement.errors import AgreementError
-from lead_sla.agreement.models import HolidaysFile, IcpFile, IcpVersion, SlaFile, SlaVersion
+from lead_sla.agreement.models import HolidaysFile, IcpFile, IcpVersion, SlaFile, SlaVersion, split_calendar_code
 
 SLA_FILE = "sla.yml"
 ICP_FILE = "icp.yml"
@@ -95,7 +95,10 @@ def load_agreement(config_dir: Path) -> Agreement:
                     f"force on its first day, and this version is in force from {span.effective_from}"
                     + (f" to {span.effective_to}" if span.effective_to else "")
                 )
-    unknown = sorted(set(holidays.countries) - set(sla.calendar.holiday_countries))
+    unknown = sorted(
+        code for code in holidays.countries
+        if split_calendar_code(code)[0] not in sla.calendar.holiday_countries
+    )
     if unknown:
         raise AgreementError(
             f"{_display(holidays_path)}, countries: {', '.join(unknown)} not in "
@@ -106,18 +109,20 @@ def load_agreement(config_dir: Path) -> Agreement:
 
 
 def _check_removed_names(overrides: HolidaysFile, where: str) -> None:
-    """A removal by name must name a holiday the library knows for that country (catches typos)."""
-    for country, country_overrides in overrides.countries.items():
-        wanted = [r.name for r in country_overrides.remove if r.name is not None]
+    """A removal by name must name a holiday the library knows for that country (its national
+    calendar) or subdivision (national and regional days): catches typos."""
+    for code, scope in overrides.countries.items():
+        wanted = [r.name for r in scope.remove if r.name is not None]
         if not wanted:
             continue
-        library = holidays_lib.country_holidays(country, years=range(2000, 2061), language="en_US")
+        country, subdiv = split_calendar_code(code)
+        library = holidays_lib.country_holidays(country, subdiv=subdiv, years=range(2000, 2061), language="en_US")
         known = {name for day in library for name in library.get_list(day)}
-        for i, removal in enumerate(country_overrides.remove):
+        for i, removal in enumerate(scope.remove):
             if removal.name is not None and removal.name not in known:
                 raise AgreementError(
-                    f"{where}, countries.{country}.remove[{i}].name: {removal.name!r} is not a public holiday "
-                    f"of {country} in the holidays library"
+                    f"{where}, countries.{code}.remove[{i}].name: {removal.name!r} is not a public holiday "
+                    f"of {code} in the holidays library"
                 )
 
 

@@ -7,7 +7,8 @@
   warehouse keeps.
 - ``icp.yml``: the ideal customer profile, a list of versions with rules, tier cut-offs and the
   win rates per tier used for the lead-value target.
-- ``holidays.yml``: overrides of the public holidays of the ``holidays`` library.
+- ``holidays.yml``: overrides of the public holidays of the ``holidays`` library, per country or
+  per subdivision (ISO 3166-2, e.g. ``GB-SCT``).
 
 The models only describe and check the files; ``loader`` turns validation errors into messages
 naming the file, the version and the field.
@@ -20,6 +21,7 @@ import math
 import re
 from datetime import date, time
 from decimal import Decimal
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -45,6 +47,8 @@ VOCABULARIES: dict[str, tuple[str, ...]] = {
     "seniority": ("c_level", "vp", "director", "manager", "individual"),
 }
 _ISO2 = re.compile(r"^[A-Z]{2}$")
+_SUBDIVISION_CODE = re.compile(r"^([A-Z]{2})-(.+)$")  # loose, so that a wrong code gets the known ones listed
+_ISO_SUBDIVISION_PART = re.compile(r"^[A-Z0-9]{1,3}$")
 _SLUG = re.compile(r"^[a-z][a-z0-9_]*$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _MONTH_DAY = re.compile(r"^(\d{2})-(\d{2})$")
@@ -69,6 +73,41 @@ def _check_holiday_country(value: str) -> str:
     if value not in holidays_lib.list_supported_countries():
         raise ValueError(f"country {value!r} is not supported by the holidays library")
     return value
+
+
+@lru_cache(maxsize=None)
+def library_subdivisions(country: str) -> tuple[str, ...]:
+    """The ISO 3166-2 codes (``'GB-ENG'``) of the subdivisions the holidays library has for ``country``, sorted.
+
+    The library also lists a few subdivisions that are no ISO 3166-2 subdivision (cities and school
+    zones such as DE 'Augsburg' or FR 'Zone A'); they are left out, since the warehouse keys every
+    calendar by ISO code. A country without subdivisions gives ``()``.
+    """
+    codes = holidays_lib.list_supported_countries().get(country, [])
+    return tuple(sorted(f"{country}-{code}" for code in codes if _ISO_SUBDIVISION_PART.match(code)))
+
+
+def split_calendar_code(code: str) -> tuple[str, str | None]:
+    """``'GB-ENG'`` -> ``('GB', 'ENG')``; ``'GB'`` -> ``('GB', None)``: the library's country and subdiv."""
+    country, _, subdiv = code.partition("-")
+    return country, subdiv or None
+
+
+def _check_override_scope(code: str) -> str:
+    """A key of ``holidays.yml`` ``countries``: a country, or an ISO 3166-2 subdivision the library knows."""
+    if _ISO2.match(code):
+        return _check_holiday_country(code)
+    match = _SUBDIVISION_CODE.match(code)
+    if not match:
+        raise ValueError(f"{code!r} is neither a country ('US') nor a subdivision ('GB-ENG')")
+    country = _check_holiday_country(match[1])
+    known = library_subdivisions(country)
+    if code not in known:
+        raise ValueError(
+            f"subdivision {code!r} is not known to the holidays library "
+            f"(subdivisions of {country}: {', '.join(known) or 'none'})"
+        )
+    return code
 
 
 def _parse_time(value: Any) -> Any:
@@ -518,7 +557,8 @@ class HolidayRemoval(_Strict):
 
 
 class CountryOverrides(_Strict):
-    """Days added to or removed from one country's public holidays."""
+    """Days added to or removed from one country's public holidays (and all its subdivisions'), or
+    from one subdivision's."""
 
     add: list[HolidayAddition] = Field(default_factory=list)
     remove: list[HolidayRemoval] = Field(default_factory=list)
@@ -531,7 +571,7 @@ class CompanyWideOverrides(_Strict):
 
 
 class HolidaysFile(_Strict):
-    """``config/holidays.yml``."""
+    """``config/holidays.yml``: ``countries`` is keyed by country (``GB``) or subdivision (``GB-SCT``)."""
 
     company_wide: CompanyWideOverrides = Field(default_factory=CompanyWideOverrides)
     countries: dict[str, CountryOverrides] = Field(default_factory=dict)
@@ -540,5 +580,5 @@ class HolidaysFile(_Strict):
     @classmethod
     def _country_codes(cls, value: dict[str, CountryOverrides]) -> dict[str, CountryOverrides]:
         for code in value:
-            _check_holiday_country(code)
+            _check_override_scope(code)
         return value

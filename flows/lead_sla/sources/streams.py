@@ -93,11 +93,14 @@ STREAMS: tuple[Stream, ...] = (
         _c("event_type", "enum", True, EMAIL_EVENT_TYPES), _c("occurred_at", "timestamp", True),
     ), mutable=False, file_format="jsonl"),
     # --- CRM: CSV exports ----------------------------------------------------------------
+    # subdivision: the ISO 3166-2 region of the rep's office ('GB-ENG', 'US-CA'), whose public
+    # holidays apply; empty where the country's national calendar is enough. manager_id: the
+    # owner_id of the user's manager, empty for the top of the team.
     Stream("users", "crm", "owner_id", "updated_at", (
         _c("owner_id", required=True), _c("name"), _c("email", "email"),
-        _c("team", "enum", True, TEAMS), _c("timezone", "zone", True), _c("country"),
+        _c("team", "enum", True, TEAMS), _c("timezone", "zone", True), _c("country"), _c("subdivision"),
         _c("work_start", "time", True), _c("work_end", "time", True), _c("active", "bool"),
-        _c("updated_at", "timestamp", True),
+        _c("manager_id"), _c("updated_at", "timestamp", True),
     ), mutable=True),
     Stream("companies", "crm", "company_id", "updated_at", (
         _c("company_id", required=True), _c("name"), _c("domain"), _c("industry"),

@@ -1,10 +1,11 @@
 """Deterministic demo data: a simulated B2B SaaS company's marketing and CRM exports.
 
-``generate(out_dir, leads=..., days=..., seed=..., end_date=...)`` writes the nightly export drop
-of the twelve raw streams (see ``lead_sla.sources.streams``) and returns a ``GenerationSummary``.
+``generate(out_dir, leads=..., days=..., seed=..., end_date=..., late_exports=...)`` writes the
+nightly export drop of the twelve raw streams (see ``lead_sla.sources.streams``) and returns a
+``GenerationSummary``; ``LateExports`` delays a share of every stream's rows (for property tests).
 """
 
 from lead_sla.sources.demo.generator import GenerationSummary, generate
-from lead_sla.sources.demo.writer import MalformedRow
+from lead_sla.sources.demo.writer import LateExports, MalformedRow
 
-__all__ = ["GenerationSummary", "MalformedRow", "generate"]
+__all__ = ["GenerationSummary", "LateExports", "MalformedRow", "generate"]

@@ -17,7 +17,7 @@ from lead_sla.sources.demo.sessions import SESSIONS_PER_LEAD, write_sessions
 from lead_sla.sources.demo.simulation import Simulation
 from lead_sla.sources.demo.team import build_team, emit_team
 from lead_sla.sources.demo.timefmt import TimeText, epoch
-from lead_sla.sources.demo.writer import ExportWriter, MalformedRow, plan_malformed
+from lead_sla.sources.demo.writer import ExportWriter, LateExports, MalformedRow, plan_malformed
 
 MALFORMED_EVERY = 20_000  # about one malformed row in this many
 MIN_MALFORMED = 5  # one of each kind, however small the run
@@ -62,6 +62,7 @@ def generate(
     days: int = 120,
     seed: int = 42,
     end_date: date = date(2026, 10, 31),
+    late_exports: LateExports | None = None,
 ) -> GenerationSummary:
     """Write the exports of ``days`` days ending on ``end_date`` for ``leads`` leads into ``out_dir``.
 
@@ -69,6 +70,10 @@ def generate(
     seed and parameters give byte-identical files. The streams are written to a staging folder
     and then replace ``out_dir``'s stream folders of the same names; nothing else in ``out_dir``
     is touched, and a failed run leaves the previous export in place.
+
+    ``late_exports`` (for property tests): also export a share of the rows of every stream up to
+    a number of days late, capped at ``end_date`` (see ``LateExports``). The records are the same
+    as without it; only their export days change. None (the default) writes the usual drop.
     """
     if leads < 1 or days < 1:
         raise ValueError(f"leads and days must be at least 1, got leads={leads}, days={days}")
@@ -79,7 +84,8 @@ def generate(
     n_bad = max(MIN_MALFORMED, round(_expected_rows(leads, days) / MALFORMED_EVERY))
     plan = plan_malformed(n_bad, first_no, first_no + days - 1, _rng(seed, "malformed"))
     out_dir.mkdir(parents=True, exist_ok=True)
-    writer = ExportWriter(out_dir, first_day, end_date, plan, _rng(seed, "export"))
+    writer = ExportWriter(out_dir, first_day, end_date, plan, _rng(seed, "export"), late_exports=late_exports,
+                          late_rng=None if late_exports is None else _gen(seed, 200))
     try:
         _simulate(writer, leads=leads, seed=seed, first_day=first_day, end_date=end_date)
         writer.finish()

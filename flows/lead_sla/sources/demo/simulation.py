@@ -751,7 +751,7 @@ class Simulation:
                 None if won is None else ("true" if won else "false"), reason, deleted, self.ts(at)))
 
         version(t_deal, "qualification", amount)
-        if rng.random() < 0.02:
+        if rng.random() < 0.05:
             # A duplicate deal created by mistake and deleted the next day.
             self.n_deal += 1
             dup = f"DEAL-{self.n_deal:07d}"

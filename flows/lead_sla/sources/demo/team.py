@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from lead_sla.sources.demo.timefmt import TimeText, epoch
 from lead_sla.sources.demo.vocabulary import (
-    FIRST_NAMES, LAST_NAMES, REP_LOCATIONS, REP_SPEEDS, VENDOR_DOMAIN, WORK_HOURS,
+    FIRST_NAMES, LAST_NAMES, MARKETING_LOCATION, REP_LOCATIONS, REP_SPEEDS, VENDOR_DOMAIN, WORK_HOURS,
 )
 from lead_sla.sources.demo.workcal import Schedule, WorkCalendar, working_intervals
 from lead_sla.sources.demo.writer import ExportWriter
@@ -55,6 +55,7 @@ class User:
     active_until: int | None = None
     absences: list[Absence] = field(default_factory=list)
     calendar: WorkCalendar | None = None
+    manager_id: str | None = None  # None: the head of sales or of marketing
 
     def cal(self) -> WorkCalendar:
         assert self.calendar is not None, f"{self.owner_id} has no calendar"
@@ -70,7 +71,7 @@ class Team:
     sdrs: list[User]
     aes: list[User]
     marketing: list[User]
-    manager: User  # reassigns leads when a rep leaves
+    manager: User  # the sales manager (an AE) every rep reports to; reassigns leads when a rep leaves
 
     def by_id(self, owner_id: str) -> User:
         for u in self.users:
@@ -91,8 +92,9 @@ def _local_midnight(day: date, zone: str) -> int:
 def build_team(leads: int, first_day: date, last_day: date, rng: random.Random) -> Team:
     """The team for the period: SDRs own handoffs, AEs own deals, marketing owns campaigns.
 
-    One SDR moves (time zone, country and hours change on a Saturday mid-period) and another
-    leaves (deactivated); every rep has a few absences, some edited later.
+    One SDR moves (time zone, country, subdivision and hours change on a Saturday mid-period) and
+    another leaves (deactivated); every rep has a few absences, some edited later. SDRs and AEs
+    report to the sales manager (the first AE), marketing to its lead (the first marketer).
     """
     n_sales = team_size(leads)
     n_sdr = math.ceil(n_sales * 0.6)
@@ -112,11 +114,12 @@ def build_team(leads: int, first_day: date, last_day: date, rng: random.Random) 
     speeds = list(REP_SPEEDS)
     for i in range(n_sales + n_marketing):
         team = "sdr" if i < n_sdr else "ae" if i < n_sales else "marketing"
-        zone, country = REP_LOCATIONS[i % len(REP_LOCATIONS)] if team != "marketing" else ("America/New_York", "US")
+        location = REP_LOCATIONS[i % len(REP_LOCATIONS)] if team != "marketing" else MARKETING_LOCATION
+        zone, country, subdivision = location
         ws, we = WORK_HOURS[(i // len(REP_LOCATIONS)) % len(WORK_HOURS)] if team != "marketing" else ("09:00", "17:00")
         name = new_name()
         created = first_ts - rng.randint(30, 400) * 86400 + rng.randint(13, 21) * 3600
-        sched = Schedule(zone, country, ws, we, effective_from=created)
+        sched = Schedule(zone, country, ws, we, effective_from=created, subdivision=subdivision)
         user = User(
             owner_id=f"USR-{i + 1:03d}", name=name,
             email=f"{name.lower().replace(' ', '.')}@{VENDOR_DOMAIN}", team=team,
@@ -127,13 +130,17 @@ def build_team(leads: int, first_day: date, last_day: date, rng: random.Random) 
     sdrs = [u for u in users if u.team == "sdr"]
     aes = [u for u in users if u.team == "ae"]
     marketing = [u for u in users if u.team == "marketing"]
+    for user in sdrs + aes[1:]:
+        user.manager_id = aes[0].owner_id
+    for user in marketing[1:]:
+        user.manager_id = marketing[0].owner_id
 
     # The mover: an SDR in London relocates to Warsaw and starts earlier, effective on a Saturday.
     mover = sdrs[2]
     move_day = first_day + timedelta(days=int(span / 86400 * 0.4))
     move_day += timedelta(days=(5 - move_day.weekday()) % 7)
     move_at = epoch(move_day) + 12 * 3600
-    moved = Schedule("Europe/Warsaw", "PL", "08:00", "16:00", effective_from=move_at)
+    moved = Schedule("Europe/Warsaw", "PL", "08:00", "16:00", effective_from=move_at, subdivision="PL-14")
     mover.versions.append(UserVersion(move_at, moved, True))
 
     # The leaver: deactivated at the end of a working day, a little past mid-period.
@@ -193,8 +200,9 @@ def emit_team(team: Team, writer: ExportWriter, tt: TimeText, rng: random.Random
     for user in team.users:
         for v in user.versions:
             s = v.schedule
-            row = (user.owner_id, user.name, user.email, user.team, s.zone, s.country, s.work_start, s.work_end,
-                   "true" if v.active else "false", tt.crm(v.updated_at, _explicit(rng)))
+            row = (user.owner_id, user.name, user.email, user.team, s.zone, s.country, s.subdivision,
+                   s.work_start, s.work_end, "true" if v.active else "false", user.manager_id,
+                   tt.crm(v.updated_at, _explicit(rng)))
             if v.updated_at < writer.end_ts:
                 writer.add("users", writer.export_day(v.updated_at), row)
     for user in team.sdrs + team.aes:

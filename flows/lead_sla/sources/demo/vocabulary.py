@@ -170,10 +170,12 @@ UNTAGGED_REFERRERS = ("https://www.google.com/", "https://www.bing.com/", "https
 # --- CRM --------------------------------------------------------------------------------------
 
 # Where the sales team sits: (IANA zone, ISO country).
+# Offices: time zone, country and ISO 3166-2 subdivision (whose regional holidays the reps take).
 REP_LOCATIONS = (
-    ("America/New_York", "US"), ("America/Los_Angeles", "US"), ("Europe/London", "GB"),
-    ("Europe/Warsaw", "PL"), ("Europe/Berlin", "DE"),
+    ("America/New_York", "US", "US-NY"), ("America/Los_Angeles", "US", "US-CA"), ("Europe/London", "GB", "GB-ENG"),
+    ("Europe/Warsaw", "PL", "PL-14"), ("Europe/Berlin", "DE", "DE-BE"),
 )
+MARKETING_LOCATION = REP_LOCATIONS[0]
 WORK_HOURS = (("09:00", "17:00"), ("08:00", "16:00"), ("09:30", "18:00"))
 # A rep's typical first-touch delay in business minutes: some reps are fast, some slow.
 REP_SPEEDS = (25.0, 45.0, 90.0, 160.0, 300.0, 520.0)
@@ -202,7 +204,7 @@ def revenue_band(revenue_usd: float) -> str:
 
 
 def company_days_off(country: str, year: int) -> tuple[date, ...]:
-    """Days off of the simulated company beyond the national holidays of the ``holidays`` library.
+    """Days off of the simulated company beyond the public holidays of the ``holidays`` library.
 
     They mirror the additions in config/holidays.yml (Christmas Eve and New Year's Eve everywhere,
     the day after Thanksgiving in the US, Reformation Day in the Berlin office) so that no simulated

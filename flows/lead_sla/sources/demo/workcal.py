@@ -1,9 +1,10 @@
 """Working time of a simulated rep: when they can act, and business-time arithmetic.
 
-A rep works Monday to Friday between their local work_start and work_end, not on their
-country's public holidays (the ``holidays`` library, national) nor the company's days off, not
-during their absences, and not after they were deactivated. Local wall-clock hours are turned
-into UTC day by day, so daylight-saving changes are right.
+A rep works Monday to Friday between their local work_start and work_end, not on the public
+holidays of their subdivision (the ``holidays`` library: national plus regional days; national
+only for a rep without a subdivision) nor the company's days off, not during their absences, and
+not after they were deactivated. Local wall-clock hours are turned into UTC day by day, so
+daylight-saving changes are right.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from lead_sla.sources.demo.vocabulary import company_days_off
 
 
 @lru_cache(maxsize=64)
-def days_off(country: str, years: tuple[int, ...]) -> frozenset[date]:
-    """National public holidays of ``country`` plus the company's days off, for ``years``."""
-    national = holidays_lib.country_holidays(country, years=list(years))
+def days_off(country: str, subdivision: str | None, years: tuple[int, ...]) -> frozenset[date]:
+    """Public holidays of ``subdivision`` (ISO 3166-2, e.g. 'GB-ENG'; None: ``country``'s national
+    ones) plus the company's days off, for ``years``."""
+    subdiv = subdivision.split("-", 1)[1] if subdivision else None
+    public = holidays_lib.country_holidays(country, subdiv=subdiv, years=list(years))
     extra = [d for year in years for d in company_days_off(country, year)]
-    return frozenset([*national.keys(), *extra])
+    return frozenset([*public.keys(), *extra])
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,7 @@ class Schedule:
     work_start: str  # HH:MM local
     work_end: str
     effective_from: int
+    subdivision: str | None = None  # ISO 3166-2, e.g. 'GB-ENG'; None: the national holidays only
 
 
 def working_intervals(
@@ -57,7 +61,7 @@ def working_intervals(
     while day <= last_day:
         for k, sched in enumerate(schedules):
             zone = ZoneInfo(sched.zone)
-            if day.weekday() >= 5 or day in days_off(sched.country, years):
+            if day.weekday() >= 5 or day in days_off(sched.country, sched.subdivision, years):
                 continue
             h1, m1 = map(int, sched.work_start.split(":"))
             h2, m2 = map(int, sched.work_end.split(":"))

@@ -7,7 +7,8 @@ with ``\\n``; JSON Lines files hold one object per line keyed by the contract's 
 Rows are buffered per stream and export day and appended to their files when the buffer is
 full, so memory stays bounded whatever the scale. The writer also plays the export system: a
 version is exported on the UTC day of its cursor, sometimes a few days late, sometimes again
-unchanged on a later day, and a few rows are deliberately malformed.
+unchanged on a later day, and a few rows are deliberately malformed. A ``LateExports`` schedule
+(for property tests) delays rows of every stream further, on top of all that.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import orjson
 
 from lead_sla.sources.demo.timefmt import EPOCH_ORDINAL
@@ -58,6 +60,31 @@ _TIMESTAMP_TARGETS = {
     "web_sessions": "started_at", "activities": "occurred_at",
     "form_submissions": "submitted_at", "lifecycle_changes": "changed_at",
 }
+
+
+@dataclass(frozen=True)
+class LateExports:
+    """A late-export schedule: ``share`` of the rows of every stream are exported a uniformly drawn
+    0 to ``max_delay_days`` days after the day they would be exported otherwise.
+
+    Delays never push a row past the last day of the run: they are capped there, so no record is
+    lost (a row due on the last day is not delayed at all). Malformed rows move like any other,
+    and the summary's ``malformed_rows`` follow them. The draws come from the run's seed.
+    """
+
+    share: float
+    max_delay_days: int = 3
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.share <= 1.0:
+            raise ValueError(f"share must be between 0 and 1, got {self.share}")
+        if self.max_delay_days < 0:
+            raise ValueError(f"max_delay_days must be 0 or more, got {self.max_delay_days}")
+
+    def delays(self, gen: np.random.Generator, n: int) -> np.ndarray:
+        """Days of delay of ``n`` rows: 0 for those outside the share."""
+        chosen = gen.random(n) < self.share
+        return np.where(chosen, gen.integers(0, self.max_delay_days + 1, n), 0)
 
 
 @dataclass(frozen=True)
@@ -194,7 +221,11 @@ class ExportWriter:
         last_day: date,
         malformed_plan: Sequence[PlannedMalformed],
         rng: random.Random,
+        late_exports: LateExports | None = None,
+        late_rng: np.random.Generator | None = None,
     ) -> None:
+        if (late_exports is None) != (late_rng is None):
+            raise ValueError("a late-export schedule needs its random generator, and only then")
         self.root = root
         self.staging = root / STAGING_DIR
         if self.staging.exists():
@@ -217,6 +248,7 @@ class ExportWriter:
         self._serial = 0
         self._last: dict[str, tuple[int, Any]] = {}
         self._appender: _Appender | None = None
+        self._late = None if late_exports is None or late_rng is None else (late_exports, late_rng)
 
     # --- export policy ------------------------------------------------------------------------
 
@@ -314,6 +346,32 @@ class ExportWriter:
 
     def _write(self, stream: str, day: int, rows: Sequence[Any], bad: Sequence[tuple[int, str]],
                n_rows: int | None = None) -> None:
+        """Append rows to the day's export (see ``_append``); under a late-export schedule, each row
+        to the day its delay gives. Every row passes here once, whichever way it was handed over."""
+        if self._late is None:
+            self._append(stream, day, rows, bad, n_rows)
+            return
+        for late_day, late_rows, late_bad in self._delayed(day, rows, bad, n_rows):
+            self._append(stream, late_day, late_rows, late_bad)
+
+    def _delayed(self, day: int, rows: Sequence[Any], bad: Sequence[tuple[int, str]],
+                 n_rows: int | None) -> list[tuple[int, list[Any], list[tuple[int, str]]]]:
+        """The rows grouped by their day under the late-export schedule (capped at the last day),
+        each group in the rows' order, with the malformed marks renumbered within it."""
+        assert self._late is not None
+        schedule, gen = self._late
+        items: list[Any] = list(rows) if n_rows is None else rows[0].splitlines(keepends=True)
+        days = np.minimum(self.last_day, day + schedule.delays(gen, len(items)))
+        kinds = dict(bad)
+        groups = []
+        for target in np.unique(days).tolist():
+            picked = np.flatnonzero(days == target).tolist()
+            marks = [(j, kinds[i]) for j, i in enumerate(picked) if i in kinds]
+            groups.append((int(target), [items[i] for i in picked], marks))
+        return groups
+
+    def _append(self, stream: str, day: int, rows: Sequence[Any], bad: Sequence[tuple[int, str]],
+                n_rows: int | None = None) -> None:
         """Append rows to the day's current part, opening new parts as they fill up.
 
         ``rows`` are CSV tuples, JSON lines (str or bytes), or, with ``n_rows``, a single payload
