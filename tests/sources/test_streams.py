@@ -46,3 +46,21 @@ def test_a_crm_without_subdivision_or_manager_still_gives_both_columns(conn, tmp
     """Both are optional: a CRM that exports neither lands its users, and staging can still read them."""
     _land_users(conn, tmp_path / "landing", USERS_HEADER + "\n" + USER_ROW + "\n")
     assert conn.execute("select owner_id, subdivision, manager_id from raw.users").fetchall() == [("u1", None, None)]
+
+
+def test_an_old_warehouses_raw_table_gets_the_contracts_new_columns(tmp_path):
+    """A raw.users created before subdivision and manager_id joined the contract gains both (old rows
+    null), so staging, which reads every contract column, builds on it."""
+    old = connect(tmp_path / "old.duckdb")
+    try:
+        old.execute("create schema raw")
+        old.execute(f"create table raw.users ({', '.join(f'{c} varchar' for c in USERS_HEADER.split(','))})")
+        old.execute("insert into raw.users (owner_id) values ('u1')")
+        ensure_raw_schema(old)
+        columns = [r[0] for r in old.execute(
+            "select column_name from information_schema.columns where table_schema = 'raw' and table_name = 'users'"
+        ).fetchall()]
+        assert {"subdivision", "manager_id"} <= set(columns)
+        assert old.execute("select owner_id, subdivision, manager_id from raw.users").fetchall() == [("u1", None, None)]
+    finally:
+        old.close()

@@ -1,7 +1,7 @@
 """Pydantic models of the three agreement files.
 
 - ``sla.yml``: the SLA, a list of versions, each in force from its ``effective_from`` until the
-  next version's (SPEC section 3): marketing's monthly commitment per segment, sales' response
+  next version's: marketing's monthly commitment per segment, sales' response
   targets per priority, the attempts rule, the routing limit, the acceptance window and the
   default business calendar for unassigned leads; plus the countries whose public holidays the
   warehouse keeps.

@@ -80,6 +80,9 @@ def ensure_raw_schema(conn: duckdb.DuckDBPyConnection) -> None:
         source_cols = ", ".join(f'"{name}" VARCHAR' for name in stream.column_names)
         meta_cols = ", ".join(f"{name} {sql_type}" for name, sql_type in RAW_METADATA_COLUMNS)
         conn.execute(f"CREATE TABLE IF NOT EXISTS {raw_table(stream)} ({source_cols}, {meta_cols})")
+        # a contract column added since the table was created (raw.users.subdivision, say): old rows null
+        for name in stream.column_names:
+            conn.execute(f'ALTER TABLE {raw_table(stream)} ADD COLUMN IF NOT EXISTS "{name}" VARCHAR')
     conn.execute(
         f"""CREATE TABLE IF NOT EXISTS {RAW_SCHEMA}._cursors (
             stream VARCHAR NOT NULL, source VARCHAR NOT NULL, cursor_value VARCHAR,

@@ -1,4 +1,4 @@
-"""The raw contract: the twelve source streams of SPEC section 2.
+"""The raw contract: the twelve source streams the pipeline reads.
 
 Every stream has a primary key and a cursor. Mutable streams use ``updated_at`` as
 their cursor; event streams are append-only and use their event time. Raw tables
@@ -145,7 +145,7 @@ STREAMS: tuple[Stream, ...] = (
 
 STREAMS_BY_NAME: dict[str, Stream] = {s.name: s for s in STREAMS}
 
-# Columns every raw table carries besides the source columns (SPEC section 4).
+# Columns every raw table carries besides the source columns: where each version came from.
 RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_id", "VARCHAR"),        # one id per extraction run and stream
     ("_extracted_at", "TIMESTAMP"),  # wall-clock UTC time of the extraction

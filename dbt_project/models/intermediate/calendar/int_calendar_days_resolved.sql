@@ -1,5 +1,5 @@
-{#- One row per business calendar and local day: the zone, country and working hours in force that
-    day and whether it is a working day. Calendars: every CRM user (calendar_id = owner_id) and the
+{#- One row per business calendar and local day: the zone, country (and subdivision, whose regional
+    public holidays apply) and working hours in force that day and whether it is a working day. Calendars: every CRM user (calendar_id = owner_id) and the
     agreement's `default` calendar for unassigned leads. An owner's day uses the latest user version
     updated on or before that day (a rep who changes zone or hours mid-period changes calendar from
     that day on); days before a rep's first version use that first version, never a default zone.
@@ -19,6 +19,13 @@ with sla_versions as (
 holidays as (
 
     select * from {{ ref('stg_agreement__public_holidays') }}
+
+),
+
+-- the subdivisions that have a calendar of their own
+holiday_subdivisions as (
+
+    select distinct country, subdivision from holidays where subdivision is not null
 
 ),
 
@@ -69,6 +76,7 @@ user_versions as (
         user_version_id,
         timezone,
         country,
+        subdivision,
         work_start,
         work_end,
         valid_from,
@@ -97,6 +105,7 @@ owner_day_versions as (
         user_versions.user_version_id,
         user_versions.timezone,
         user_versions.country,
+        user_versions.subdivision,
         user_versions.work_start,
         user_versions.work_end,
         row_number() over (
@@ -121,6 +130,7 @@ calendars as (
         owner_day_versions.user_version_id,
         coalesce(owner_day_versions.timezone, default_days.default_timezone) as timezone,
         coalesce(owner_day_versions.country, default_days.default_country) as country,
+        case when owner_day_versions.country is not null then owner_day_versions.subdivision end as subdivision,
         case
             when owner_day_versions.work_start is not null and owner_day_versions.work_end > owner_day_versions.work_start
                 then owner_day_versions.work_start
@@ -146,6 +156,7 @@ calendars as (
         cast(null as {{ dbt.type_string() }}) as user_version_id,
         default_timezone as timezone,
         default_country as country,
+        cast(null as {{ dbt.type_string() }}) as subdivision,
         default_work_start as work_start,
         default_work_end as work_end
     from default_days
@@ -160,6 +171,7 @@ select
     calendars.user_version_id,
     calendars.timezone,
     calendars.country,
+    holiday_subdivisions.subdivision,
     calendars.work_start,
     calendars.work_end,
     holidays.holiday_name,
@@ -171,6 +183,11 @@ select
     {{ local_to_utc(dbt.dateadd('second', seconds_of_day('calendars.work_end'), 'cast(calendars.calendar_date as timestamp)'), 'calendars.timezone') }}
         as work_end_at
 from calendars
+-- a subdivision with a calendar of its own uses it (national plus regional days); any other the national one
+left join holiday_subdivisions
+    on calendars.country = holiday_subdivisions.country
+    and calendars.subdivision = holiday_subdivisions.subdivision
 left join holidays
     on calendars.country = holidays.country
+    and coalesce(holidays.subdivision, '') = coalesce(holiday_subdivisions.subdivision, '')
     and calendars.calendar_date = holidays.holiday_date

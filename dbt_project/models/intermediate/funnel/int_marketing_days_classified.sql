@@ -52,6 +52,7 @@ inner join sla_versions
     and (sla_versions.effective_to is null or months.month_start < sla_versions.effective_to)
 left join (
     select distinct country, holiday_date from {{ ref('stg_agreement__public_holidays') }}
+    where subdivision is null
 ) as holidays
     on holidays.country = sla_versions.default_country
     and holidays.holiday_date = months.calendar_date

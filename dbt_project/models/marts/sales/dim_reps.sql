@@ -30,6 +30,8 @@ select
     versions.team,
     versions.timezone,
     versions.country,
+    versions.subdivision,
+    versions.manager_id,
     versions.work_start,
     versions.work_end,
     versions.active as is_active,

@@ -1,0 +1,77 @@
+"""Late data lands in the day it belongs to, however late it arrives.
+
+The demo company's exports here arrive late on purpose: a share of every stream's rows is exported
+0 to 10 days after its day. Nightly runs, day after day, must end exactly where one build of the
+last day ends (every table of marts and scoring but the first reports), and at every night each
+handoff held to a rep is received on exactly one day and each new lead is new on exactly one day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lead_sla.flows.nightly import nightly
+from lead_sla.settings import Settings
+from lead_sla.sources.demo import LateExports, generate
+from tests.conftest import PROJECT_ROOT
+from tests.support.tables import assert_same_tables, snapshot
+
+pytestmark = pytest.mark.slow
+
+LAST_DAY = date(2026, 10, 31)
+NIGHTS = [LAST_DAY - timedelta(days=n) for n in range(4, -1, -1)]
+LATE = LateExports(share=0.3, max_delay_days=10)
+
+
+def settings_for(root: Path, landing: Path) -> Settings:
+    return Settings(project_root=PROJECT_ROOT, warehouse_path=root / "warehouse" / "lead_sla.duckdb",
+                    landing_dir=landing, published_dir=root / "warehouse" / "published", publish_docs=False)
+
+
+def counted_once(database: Path, day: date) -> dict[str, tuple]:
+    """Each reconciliation as (counted in the daily facts, actual total), as of the warehouse's day."""
+    conn = duckdb.connect(str(database), read_only=True)
+    try:
+        return {
+            "handoffs received": conn.execute(
+                "select (select sum(handoffs_received) from marts.fct_sales_sla_daily), "
+                "(select count(*) from marts.fct_sales_sla where rep_owner_id is not null)").fetchall()[0],
+            "new leads": conn.execute(
+                "select (select sum(new_leads) from marts.fct_lead_funnel_daily), "
+                "(select count(*) from intermediate.int_leads_attributed "
+                " where first_identified_at is not null and first_identified_date <= ?)", [day]).fetchall()[0],
+            "mqls delivered": conn.execute(
+                "select (select sum(mqls_delivered) from marts.fct_marketing_sla), "
+                "(select count(*) from marts.fct_sales_sla)").fetchall()[0],
+        }
+    finally:
+        conn.close()
+
+
+def test_nightly_runs_over_late_exports_end_as_one_build_of_the_last_day(prefect_harness, tmp_path, without_gates):
+    landing = tmp_path / "landing"
+    generate(landing, leads=200, days=30, seed=5, end_date=LAST_DAY, late_exports=LATE)
+
+    nightly_settings = settings_for(tmp_path / "nightly", landing)
+    for night in NIGHTS:
+        assert nightly(run_date=night, settings=nightly_settings).status == "success"
+        for measure, (counted, actual) in counted_once(nightly_settings.warehouse, night).items():
+            assert counted == actual, f"{night}: {measure} counted {counted}, actually {actual}"
+
+    once = settings_for(tmp_path / "once", landing)
+    nightly(run_date=LAST_DAY, settings=once)
+    assert_same_tables(snapshot(once.warehouse), snapshot(nightly_settings.warehouse))
+
+    # late data did restate days already reported, and the ledger says which late records did it
+    conn = duckdb.connect(str(nightly_settings.warehouse), read_only=True)
+    try:
+        restated = conn.execute(
+            "select count(*), count(*) filter (where late_data <> '{}') from marts.as_reported_restatements "
+            "where measure in ('sessions', 'new_leads', 'handoffs_received', 'mqls_delivered')").fetchall()[0]
+    finally:
+        conn.close()
+    assert restated[0] > 0 and restated[1] > 0
