@@ -532,7 +532,7 @@ def render_markdown(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
     lines = [f"# lead-sla benchmark, {meta.get('started_at', '')}", ""]
     machine, commit = meta.get("machine", {}), meta.get("commit", {})
     lines.append(
-        f"Checkout `{commit.get('project_root', '?')}` at commit `{str(commit.get('head', '?'))[:10]}` "
+        f"Checkout at commit `{str(commit.get('head', '?'))[:10]}` "
         f"({commit.get('uncommitted_files', '?')} uncommitted files; "
         f"dbt project digest `{str(commit.get('dbt_project_digest', '?'))[:12]}`); "
         f"{machine.get('cpus', '?')} CPUs ({machine.get('cpu_model', '?')}), "
@@ -1189,9 +1189,28 @@ def parse_args(argv: Sequence[str]) -> BenchConfig:
                        memory_limit=args.memory_limit)
 
 
+def without_machine_paths(value: Any, labels: Mapping[str, str]) -> Any:
+    """``value`` with every occurrence of a machine path in ``labels`` replaced by its label, in every
+    string of nested dicts and lists: results are committed, and name no folder of the machine that
+    measured them (the longest path is replaced first, so a work folder inside the checkout keeps
+    its own label)."""
+    if isinstance(value, str):
+        for path in sorted(labels, key=len, reverse=True):
+            value = value.replace(path, labels[path])
+        return value
+    if isinstance(value, Mapping):
+        return {key: without_machine_paths(item, labels) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_machine_paths(item, labels) for item in value]
+    return value
+
+
 def write_results(config: BenchConfig, stamp: str, meta: dict[str, Any], records: list[dict[str, Any]]) -> str:
-    """(Re)write ``<stamp>.json`` and ``<stamp>.md``; returns the markdown."""
+    """(Re)write ``<stamp>.json`` and ``<stamp>.md``; returns the markdown. Paths of the checkout
+    and of the work folder are written as ``<checkout>`` and ``<work>``."""
     config.out.mkdir(parents=True, exist_ok=True)
+    labels = {str(config.project_root): "<checkout>", str(config.work_dir): "<work>"}
+    meta, records = without_machine_paths(meta, labels), without_machine_paths(records, labels)
     document = {**meta, "records": records}
     (config.out / f"{stamp}.json").write_text(json.dumps(document, indent=1, default=str) + "\n")
     markdown = render_markdown(records, meta)

@@ -8,6 +8,7 @@ the markdown, and peak-RSS capture of a child that allocates a known amount of m
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 import textwrap
 from datetime import datetime, timezone
@@ -183,6 +184,27 @@ def test_render_markdown_has_one_column_per_scale_and_the_verdicts():
     assert "| incremental day ≤ 10% of the full build | n/a | **pass** (7.5% vs 10.0%) |" in text
     assert "| `int_sessions_attributed` | table | 30.0 s | 20.0 s | 1.50× |" in text
     assert "## Failures" in text and "the full build failed" in text
+
+
+def test_results_name_no_folder_of_the_measuring_machine(tmp_path):
+    checkout, work = tmp_path / "checkout", tmp_path / "checkout" / "bench-work"
+    config = bench.BenchConfig(scales=[10_000], days=365, end_date=datetime(2026, 10, 31).date(), seed=42,
+                               out=tmp_path / "results", work_dir=work, keep=False, timeout=60.0, project_root=checkout)
+    meta = {"started_at": "2026-11-26T18:00:00+00:00", "commit": {"project_root": str(checkout), "head": "abc"}}
+    failed = {"leads": 10_000, "full_build": {"seconds": 5.0, "ok": False,
+                                              "command": [f"{checkout}/.venv/bin/lead-sla", "run"],
+                                              "stderr_path": f"{work}/leads-10000/logs/full_build.stderr"},
+              "error": f"the full build failed: {checkout}/.venv/bin/lead-sla run (see {work}/leads-10000/logs)"}
+
+    bench.write_results(config, "stamp", meta, [failed])
+
+    for name in ("stamp.json", "stamp.md"):
+        text = (config.out / name).read_text()
+        assert str(tmp_path) not in text, name
+    document = json.loads((config.out / "stamp.json").read_text())
+    assert document["records"][0]["full_build"]["command"][0] == "<checkout>/.venv/bin/lead-sla"
+    assert document["records"][0]["full_build"]["stderr_path"] == "<work>/leads-10000/logs/full_build.stderr"
+    assert "(see <work>/leads-10000/logs)" in document["records"][0]["error"]
 
 
 @pytest.mark.parametrize(
