@@ -43,7 +43,8 @@ def test_the_page_renders_without_errors(page: Session, published: PublishedDemo
     assert page.page_errors() == []
     assert page.execute("return document.title") == f"Lead SLA report — {published.run_date.isoformat()}"
     sections = page.execute("return [...document.querySelectorAll('section.panel')].map(s => [s.id, s.getBoundingClientRect().height])")
-    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "lists"]
+    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "restated",
+                                             "manager", "lists"]
     assert all(height > 80 for _, height in sections)
     charts = page.execute(
         """return [...document.querySelectorAll('svg.chart')].map(c => ({id: c.id, role: c.getAttribute('role'),
@@ -133,11 +134,12 @@ def _funnel(demo: PublishedDemo) -> list[tuple[str, float | None]]:
     start, end = _window(demo, TRAILING_DAYS)
     columns = ("sessions", "new_leads", "mqls", "sqls", "opportunities", "won_deals", "won_amount")
     rows = demo.query(
-        f"""select channel, {', '.join(f'sum({c})' for c in columns)} from marts.fct_lead_funnel_daily
-            where report_date between ? and ? group by 1""", [start, end])
+        f"""select channel, {', '.join(f'sum({c})' for c in columns)}, sum(cohort_mqls), sum(cohort_leads)
+            from marts.fct_lead_funnel_daily where report_date between ? and ? group by 1""", [start, end])
     assert len(rows) >= 3
     pairs = [(f"funnel.{row[0]}.{c}", v) for row in rows for c, v in zip(columns, row[1:])]
-    pairs += [(f"funnel.{row[0]}.lead_to_mql_rate", row[3] / row[2] if row[2] else None) for row in rows]
+    # the rate shown is the cohort's: of the leads created in the period, the share that became an MQL
+    pairs += [(f"funnel.{row[0]}.lead_to_mql_rate", row[-2] / row[-1] if row[-1] else None) for row in rows]
     pairs += [(f"funnel.total.{c}", sum(r[i + 1] for r in rows)) for i, c in enumerate(columns)]
     return pairs
 

@@ -20,7 +20,8 @@ from lead_sla.agreement.holiday_calendar import public_holidays
 from lead_sla.agreement.loader import Agreement
 from lead_sla.agreement.models import SegmentTarget
 
-# Table name -> column DDL, in the order of the shared conventions (dbt_project/README.md).
+# Table name -> column DDL; the dbt project declares the same columns as sources
+# (models/staging/agreement/_agreement__sources.yml).
 AGREEMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     "config.sla_versions": (
         ("sla_version", "VARCHAR NOT NULL"),
