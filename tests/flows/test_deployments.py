@@ -62,6 +62,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]
         "LEAD_SLA_WAREHOUSE_PATH": str(work / "warehouse" / "lead_sla.duckdb"),
         "LEAD_SLA_LANDING_DIR": str(work / "landing"),
         "LEAD_SLA_PUBLISHED_DIR": str(work / "warehouse" / "published"),
+        "LEAD_SLA_PUBLISH_DOCS": "false",  # the docs are published and checked on the demo (tests/docs)
     }
     subprocess.run(
         [sys.executable, "-m", "lead_sla.cli", "generate", "--leads", "200", "--days", "21",

@@ -36,7 +36,7 @@ DAYS = [LAST_DAY - timedelta(days=2), LAST_DAY - timedelta(days=1), LAST_DAY]
 @pytest.fixture(scope="module")
 def landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("landing")
-    generate(folder, leads=250, days=30, seed=7, end_date=LAST_DAY)
+    generate(folder, leads=150, days=14, seed=7, end_date=LAST_DAY)
     return folder
 
 
@@ -51,8 +51,11 @@ def settings_for(root: Path, landing: Path) -> Settings:
 
 
 def _run_in_subprocess(settings: Settings, day: date) -> subprocess.Popen:
+    from prefect.settings import PREFECT_API_URL
+
     env = {
         **os.environ,
+        "PREFECT_API_URL": str(PREFECT_API_URL.value()),  # the session's API: no temporary server per run
         "LEAD_SLA_PROJECT_ROOT": str(PROJECT_ROOT),
         "LEAD_SLA_WAREHOUSE_PATH": str(settings.warehouse),
         "LEAD_SLA_LANDING_DIR": str(settings.landing),
@@ -77,7 +80,7 @@ def _stage_offsets(settings: Settings) -> dict[str, tuple[float, float]]:
     return {stage: (start, end) for stage, start, end in rows}
 
 
-def test_a_killed_run_is_followed_by_a_run_equal_to_a_clean_one(tmp_path, landing):
+def test_a_killed_run_is_followed_by_a_run_equal_to_a_clean_one(prefect_harness, tmp_path, landing):
     # every scenario starts from the same warehouse, built for the first day once and copied
     base = settings_for(tmp_path / "base", landing)
     first = _run_in_subprocess(base, DAYS[0])

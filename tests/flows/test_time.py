@@ -111,7 +111,7 @@ def test_any_sequence_of_runs_replays_and_backfills_ends_as_a_fresh_build_of_its
 
 
 def test_a_replay_and_a_forced_backfill_on_a_populated_warehouse_succeed_and_change_nothing(
-    prefect_harness, tmp_path, landing, fresh
+    prefect_harness, tmp_path, landing, fresh, without_gates
 ):
     """The failure reported on the demo: past days replayed on a warehouse that holds later ones.
     Its first night is a second fresh build of the day: two builds of the same inputs are identical."""
