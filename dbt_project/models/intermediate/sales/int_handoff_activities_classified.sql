@@ -1,6 +1,7 @@
 {#- One row per handoff and CRM activity on its contact between the handoff and the contact's next
     handoff (latest version of each activity): whether it is a touch, whether it reached the lead,
-    and the touch's order. -#}
+    and the touch's order. Only activities that happened by the end of the build day count: the CRM
+    logs a meeting when it is booked, and a meeting still to come is not yet a touch. -#}
 
 with handoffs as (
 
@@ -14,6 +15,7 @@ activities as (
     select activity_id, contact_id, owner_id, type, direction, outcome, occurred_at
     from {{ ref('stg_crm__activities') }}
     where is_latest
+        and occurred_at < {{ as_of_utc() }}
 
 ),
 
