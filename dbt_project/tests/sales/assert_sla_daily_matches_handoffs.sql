@@ -1,51 +1,94 @@
--- Invariant: per rep, the daily fact adds up to what fct_sales_sla says of the handoffs held to that
--- rep. Each handoff is received once; each deadline that fell by the build day (excluded ones aside)
--- is due once, and met or breached as its rep status says; each first touch counts once, within the
--- SLA or late. And on every row, met + breached = due, with attainment a share.
-with daily as (
-
-    select
-        owner_id,
-        sum(handoffs_received) as received,
-        sum(handoffs_due) as due,
-        sum(handoffs_met_by_due) as met,
-        sum(handoffs_breached) as breached,
-        sum(handoffs_touched_within_sla) as touched_within_sla,
-        sum(handoffs_touched_late) as touched_late
-    from {{ ref('fct_sales_sla_daily') }}
-    group by owner_id
-
-),
-
-handoffs as (
+-- Invariant: each row of the daily fact says what fct_sales_sla says of the handoffs held to that rep
+-- on that day (reporting zone): received on the day the rep's clock started, due on the day the
+-- rep's deadline fell (excluded ones aside) and met or breached as its rep status says, touched
+-- within the SLA or late on the day of the first touch. Every day up to the build day, every rep.
+-- Nothing held to a rep is received or touched after the build day (it would be in no daily row).
+-- And on every row, met + breached = due, with attainment a share.
+with handoffs as (
 
     select
         rep_owner_id as owner_id,
-        count(*) as received,
-        count(case when rep_sla_due_at < evaluated_as_of and rep_sla_status <> 'excluded' then 1 end) as due,
-        count(case when rep_sla_due_at < evaluated_as_of and rep_sla_status = 'met' then 1 end) as met,
-        count(case when rep_sla_due_at < evaluated_as_of and rep_sla_status in ('late', 'open_breach') then 1 end)
-            as breached,
-        count(case when first_touch_at is not null and rep_sla_status = 'met' then 1 end) as touched_within_sla,
-        count(case when first_touch_at is not null and rep_sla_status = 'late' then 1 end) as touched_late
+        rep_sla_status,
+        {{ reporting_date('rep_clock_started_at') }} as received_date,
+        {{ reporting_date('first_touch_at') }} as touch_date,
+        {{ reporting_date('rep_sla_due_at') }} as due_date
     from {{ ref('fct_sales_sla') }}
     where rep_owner_id is not null
-    group by rep_owner_id
 
 ),
 
-per_rep as (
+events as (
 
-    select coalesce(daily.owner_id, handoffs.owner_id) as owner_id, 'per rep totals' as problem
+    select owner_id, received_date as activity_date, 1 as received, 0 as due, 0 as met, 0 as breached,
+        0 as touched_within_sla, 0 as touched_late
+    from handoffs
+
+    union all
+
+    select owner_id, due_date, 0, case when rep_sla_status <> 'excluded' then 1 else 0 end,
+        case when rep_sla_status = 'met' then 1 else 0 end,
+        case when rep_sla_status in ('late', 'open_breach') then 1 else 0 end, 0, 0
+    from handoffs
+    where due_date is not null
+
+    union all
+
+    select owner_id, touch_date, 0, 0, 0, 0,
+        case when rep_sla_status = 'met' then 1 else 0 end,
+        case when rep_sla_status = 'late' then 1 else 0 end
+    from handoffs
+    where touch_date is not null
+
+),
+
+expected as (
+
+    select
+        activity_date,
+        owner_id,
+        sum(received) as received,
+        sum(due) as due,
+        sum(met) as met,
+        sum(breached) as breached,
+        sum(touched_within_sla) as touched_within_sla,
+        sum(touched_late) as touched_late
+    from events
+    where activity_date <= {{ run_date() }}
+    group by activity_date, owner_id
+
+),
+
+daily as (
+
+    select
+        activity_date,
+        owner_id,
+        handoffs_received as received,
+        handoffs_due as due,
+        handoffs_met_by_due as met,
+        handoffs_breached as breached,
+        handoffs_touched_within_sla as touched_within_sla,
+        handoffs_touched_late as touched_late
+    from {{ ref('fct_sales_sla_daily') }}
+
+),
+
+per_day_and_rep as (
+
+    select
+        coalesce(daily.owner_id, expected.owner_id) as owner_id,
+        'day ' || cast(coalesce(daily.activity_date, expected.activity_date) as {{ dbt.type_string() }})
+            || ' differs from the handoffs' as problem
     from daily
-    full outer join handoffs
-        on daily.owner_id = handoffs.owner_id
-    where coalesce(daily.received, 0) <> coalesce(handoffs.received, 0)
-        or coalesce(daily.due, 0) <> coalesce(handoffs.due, 0)
-        or coalesce(daily.met, 0) <> coalesce(handoffs.met, 0)
-        or coalesce(daily.breached, 0) <> coalesce(handoffs.breached, 0)
-        or coalesce(daily.touched_within_sla, 0) <> coalesce(handoffs.touched_within_sla, 0)
-        or coalesce(daily.touched_late, 0) <> coalesce(handoffs.touched_late, 0)
+    full outer join expected
+        on daily.activity_date = expected.activity_date
+        and daily.owner_id = expected.owner_id
+    where coalesce(daily.received, 0) <> coalesce(expected.received, 0)
+        or coalesce(daily.due, 0) <> coalesce(expected.due, 0)
+        or coalesce(daily.met, 0) <> coalesce(expected.met, 0)
+        or coalesce(daily.breached, 0) <> coalesce(expected.breached, 0)
+        or coalesce(daily.touched_within_sla, 0) <> coalesce(expected.touched_within_sla, 0)
+        or coalesce(daily.touched_late, 0) <> coalesce(expected.touched_late, 0)
 
 ),
 
@@ -57,8 +100,18 @@ per_row as (
         or sla_attainment < 0
         or sla_attainment > 1
 
+),
+
+after_the_build_day as (
+
+    select owner_id, 'received or touched after the build day' as problem
+    from handoffs
+    where received_date > {{ run_date() }} or touch_date > {{ run_date() }}
+
 )
 
-select * from per_rep
+select * from per_day_and_rep
+union all
+select * from after_the_build_day
 union all
 select * from per_row

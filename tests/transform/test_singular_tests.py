@@ -1,0 +1,133 @@
+"""Every singular dbt test (an invariant across models, `dbt_project/tests/`) can fail.
+
+Each case plants one violation of the invariant in a private copy of the demo's built warehouse and
+runs that test alone: it must pass on the copy as built and fail on the planted row. A new singular
+test without a case here fails `test_every_singular_test_has_a_case`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lead_sla.settings import Settings
+from lead_sla.transform.dbt import run_dbt
+
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
+
+
+def _as_table(relation: str) -> str:
+    """A view becomes a table holding its rows, so a test's input can be changed in place."""
+    return (f"create table {relation}__rows as select * from {relation}; drop view {relation}; "
+            f"alter table {relation}__rows rename to {relation.split('.')[-1]};")
+
+
+# test name -> the SQL that breaks its invariant on one row (or one record)
+VIOLATIONS: dict[str, str] = {
+    "assert_business_intervals_do_not_overlap": """
+        update intermediate.int_business_intervals_cumulated set interval_end_at = interval_start_at
+        where rowid = (select min(rowid) from intermediate.int_business_intervals_cumulated)""",
+    "assert_every_handoff_lead_is_in_dim_leads": """
+        delete from marts.dim_leads
+        where lead_id = (select min(contact_id) from intermediate.int_handoffs_sequenced)""",
+    "assert_every_stitched_identifier_belongs_to_a_lead_in_dim_leads": """
+        delete from marts.dim_leads
+        where lead_id = (select min(lead_id) from intermediate.int_identities_stitched
+                         where lead_id not in (select contact_id from intermediate.int_handoffs_sequenced))""",
+    "assert_fit_intervals_chain_without_gaps_or_overlaps": """
+        update intermediate.int_lead_fit_scored set valid_to = valid_to + interval 1 second
+        where rowid = (select min(rowid) from intermediate.int_lead_fit_scored where valid_to is not null)""",
+    "assert_latest_profile_value_is_the_current_history_value": """
+        update marts.dim_lead_profiles set industry = industry || ' (changed)'
+        where lead_id = (select min(lead_id) from marts.dim_lead_profiles where industry is not null)""",
+    "assert_profile_history_intervals_chain_without_gaps_or_overlaps": """
+        update marts.dim_lead_profile_history set is_current = not is_current
+        where rowid = (select min(rowid) from marts.dim_lead_profile_history)""",
+    "assert_marketing_sla_of_the_build_month_matches_its_build_day_row": """
+        update marts.fct_marketing_sla set mqls_delivered = mqls_delivered + 1
+        where rowid = (select min(rowid) from marts.fct_marketing_sla
+                       where report_date = (select max(report_date) from marts.fct_marketing_sla_daily))""",
+    "assert_one_latest_version_per_record": _as_table("staging.stg_crm__users") + """
+        insert into staging.stg_crm__users
+        select * from staging.stg_crm__users where is_latest order by owner_id limit 1""",
+    "assert_business_minutes_within_wall_clock": """
+        update marts.fct_sales_sla set response_business_minutes = response_minutes + 5
+        where handoff_id = (select min(handoff_id) from marts.fct_sales_sla where response_minutes is not null)""",
+    "assert_sla_due_after_clock_start": """
+        update marts.fct_sales_sla set rep_sla_due_at = rep_clock_started_at - interval 1 minute
+        where handoff_id = (select min(handoff_id) from marts.fct_sales_sla where rep_clock_started_at is not null)""",
+    "assert_sla_daily_matches_handoffs": """
+        update marts.fct_sales_sla_daily set handoffs_received = handoffs_received + 1
+        where sales_sla_day_id = (select min(sales_sla_day_id) from marts.fct_sales_sla_daily)""",
+}
+
+# further ways to break one invariant, each of which it must catch
+MORE_VIOLATIONS: list[tuple[str, str, str]] = [
+    ("assert_sla_daily_matches_handoffs", "a-handoff-received-a-day-late", """
+        -- the rep's totals stay right, but one handoff is counted on the wrong day
+        update marts.fct_sales_sla_daily as daily
+        set handoffs_received = handoffs_received + case when daily.activity_date = moved.activity_date then -1 else 1 end
+        from (select owner_id, activity_date from marts.fct_sales_sla_daily
+              where handoffs_received > 0 order by owner_id, activity_date limit 1) as moved
+        where daily.owner_id = moved.owner_id
+            and daily.activity_date in (moved.activity_date, moved.activity_date + 1)"""),
+    ("assert_sla_daily_matches_handoffs", "a-first-touch-after-the-build-day", """
+        update marts.fct_sales_sla set first_touch_at = evaluated_as_of + interval 2 day
+        where handoff_id = (select min(handoff_id) from marts.fct_sales_sla
+                            where rep_sla_status = 'met' and rep_sla_due_at >= evaluated_as_of - interval 1 day)
+           or handoff_id = (select min(handoff_id) from marts.fct_sales_sla where rep_sla_status = 'pending')"""),
+]
+
+
+def _singular_tests(dbt_dir: Path) -> set[str]:
+    return {path.stem for path in (dbt_dir / "tests").rglob("*.sql")}
+
+
+@pytest.fixture
+def private_copy(published, tmp_path) -> Settings:
+    """A private copy of the demo's built warehouse."""
+    warehouse = tmp_path / "warehouse" / "lead_sla.duckdb"
+    warehouse.parent.mkdir(parents=True)
+    shutil.copy2(published.settings.warehouse, warehouse)
+    return published.settings.model_copy(update={"warehouse_path": warehouse, "published_dir": tmp_path / "published"})
+
+
+def _status(settings: Settings, test: str, run_date) -> str:
+    result = run_dbt(settings, "test", ["--select", test], run_date=run_date)
+    statuses = {n.status for n in result.nodes if n.unique_id.startswith(f"test.lead_sla.{test}")}
+    assert len(statuses) == 1, [n.unique_id for n in result.nodes]
+    return statuses.pop()
+
+
+def _break(settings: Settings, sql: str) -> None:
+    conn = duckdb.connect(str(settings.warehouse))
+    try:
+        changed = 0
+        for statement in (part for part in sql.split(";") if part.strip()):
+            cursor = conn.execute(statement)
+            code = "\n".join(line for line in statement.splitlines() if not line.strip().startswith("--"))
+            if code.lstrip().startswith(("update", "delete", "insert")):
+                changed += cursor.fetchall()[0][0]
+        assert changed >= 1, f"the planted violation changed no row: {sql}"
+    finally:
+        conn.close()
+
+
+def test_every_singular_test_has_a_case_and_passes_as_built(private_copy, published):
+    tests = _singular_tests(published.settings.dbt_dir)
+    assert tests == set(VIOLATIONS)
+    result = run_dbt(private_copy, "test", ["--select", "test_type:singular"], run_date=published.run_date)
+    assert {n.unique_id.rsplit(".", 1)[-1]: n.status for n in result.nodes} == {name: "pass" for name in tests}
+
+
+@pytest.mark.parametrize(
+    ("test", "violation"),
+    [pytest.param(name, sql, id=name) for name, sql in VIOLATIONS.items()]
+    + [pytest.param(name, sql, id=f"{name}-{case}") for name, case, sql in MORE_VIOLATIONS],
+)
+def test_the_invariant_fails_on_a_planted_violation(private_copy, published, test, violation):
+    _break(private_copy, violation)
+    assert _status(private_copy, test, published.run_date) == "fail"
