@@ -162,6 +162,11 @@ SELECT report_date, CAST(date_trunc('month', report_date) AS DATE) AS month_star
        1.0 AS pace_attainment, 22 AS business_days_in_month,
        least(22, CAST(dayofmonth(report_date) * 5 / 7 AS INTEGER)) AS business_days_elapsed
 FROM days, (VALUES ('smb'), ('mid_market'), ('enterprise')) AS s(segment);
+
+-- the agreement's default calendar: Monday to Friday are working days (no holiday in the history)
+CREATE TABLE intermediate.int_marketing_days_classified AS
+SELECT DISTINCT report_date AS calendar_date, isodow(report_date) < 6 AS is_business_day
+FROM intermediate.int_marketing_days_measured;
 """
 
 MART_DDL = f"""

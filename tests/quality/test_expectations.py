@@ -305,6 +305,17 @@ FIRST_REPORTS_TRIPLED = f"""UPDATE {SALES_DAILY}_as_reported
                          FROM {SALES_DAILY}_as_reported""",
                      [], '"trailing_median_as_reported": 18.0, "baseline_days": 20, "received_ratio": 1.0',
                      id="later-reports-left-out"),
+        # a public holiday on the run day, with nobody handed off: it is judged against the days off
+        # (quiet weekends, as first published), not against the weekdays
+        pytest.param(f"""UPDATE intermediate.int_marketing_days_classified SET is_business_day = false
+                             WHERE calendar_date = DATE '{RUN_DATE}';
+                         UPDATE {SALES_DAILY}_as_reported SET handoffs_received = 1 WHERE isodow(activity_date) >= 6;
+                         DELETE FROM marts.fct_sales_sla WHERE handoff_date = DATE '{RUN_DATE}';
+                         UPDATE {SALES_DAILY} SET handoffs_received = 0, handoffs_due = 0, handoffs_met_by_due = 0,
+                                handoffs_breached = 0, sla_attainment = NULL
+                          WHERE activity_date = DATE '{RUN_DATE}'""",
+                     [], '"trailing_median_as_reported": 4.0, "baseline_days": 8, "received_ratio": null',
+                     id="a-quiet-holiday-is-judged-against-days-off"),
         # the first night: the build created the copies empty, so there is no baseline to judge by
         pytest.param(f"DELETE FROM {SALES_DAILY}_as_reported", [],
                      '"trailing_median_as_reported": null, "baseline_days": 0, "received_ratio": null',
