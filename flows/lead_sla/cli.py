@@ -169,7 +169,7 @@ def publish(
     unless --force.
     """
     from lead_sla.ops.lock import WarehouseBusy, warehouse_lock
-    from lead_sla.ops.runlog import built_day, new_run_id
+    from lead_sla.ops.runlog import built_day, new_run_id, unfinished_build
     from lead_sla.publish.as_reported import record_first_report
     from lead_sla.publish.publisher import publish as publish_copy
     from lead_sla.publish.publisher import published_day
@@ -192,6 +192,14 @@ def publish(
                 err.print(f"[red]error:[/red] the warehouse holds {day}, not {asked}: only the day the warehouse "
                           f"was built for can be published ({hint})")
                 raise typer.Exit(2)
+            unfinished = unfinished_build(settings.warehouse)
+            if unfinished is not None:
+                where = f"failed at {unfinished.failed_stage}" if unfinished.failed_stage else unfinished.status
+                err.print(f"[red]not published:[/red] run {unfinished.run_id} for {unfinished.run_date} rebuilt the "
+                          f"marts and did not succeed ({where}); they are not {day} as a successful run left it. "
+                          f"Fix the cause and rerun it (`lead-sla run --date {unfinished.run_date}`); readers keep "
+                          "the copy published now")
+                raise typer.Exit(1)
             current = published_day(settings.published)
             if current is not None and current > day and not force:
                 err.print(f"[yellow]not published:[/yellow] {current} is already published and is newer than {day}; "

@@ -162,6 +162,40 @@ def built_day(path: Path) -> date | None:
     return None if row is None else row[0]
 
 
+@dataclass(frozen=True)
+class UnfinishedBuild:
+    """A run that rebuilt the marts (its build stage began) and did not succeed."""
+
+    run_id: str
+    run_date: date
+    status: str
+    failed_stage: str | None
+
+
+def unfinished_build(path: Path) -> UnfinishedBuild | None:
+    """The latest run that began a build, if it did not succeed: the marts are then its (ungated or
+    half-built) work, not the day :func:`built_day` names, and must not be published under that day.
+    """
+    if not path.exists():
+        return None
+    conn = connect(path)
+    try:
+        conn.execute(RUNS_DDL)
+        row = conn.execute(
+            """SELECT r.run_id, r.run_date, r.status,
+                      (SELECT string_agg(s.stage, ', ') FROM ops.run_stages s
+                       WHERE s.run_id = r.run_id AND s.status <> 'success') AS failed_stage
+               FROM ops.runs r
+               WHERE EXISTS (SELECT 1 FROM ops.run_stages s WHERE s.run_id = r.run_id AND s.stage = 'build')
+               ORDER BY r.started_at DESC LIMIT 1"""
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None or row[2] == "success":
+        return None
+    return UnfinishedBuild(run_id=row[0], run_date=row[1], status=row[2], failed_stage=row[3])
+
+
 def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     """The latest runs with their failed stage and the day they built as of, newest first (``lead-sla status``).
 
