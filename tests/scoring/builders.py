@@ -45,7 +45,8 @@ DDL = {
                   "tier_b_min_points integer",
     ICP_RULES: "icp_version varchar, rule_id varchar, attribute varchar, attribute_value varchar, points integer, "
                "label varchar",
-    IDENTITIES: "identifier_type varchar, identifier varchar, lead_id varchar, identified_at timestamp",
+    IDENTITIES: "identifier_type varchar, identifier varchar, lead_id varchar, identified_at timestamp, "
+                "identified_on date",
     SESSIONS: "session_id varchar, visitor_id varchar, lead_id varchar, started_at timestamp, landing_page varchar, "
               "known_on date",
     FORMS: "submission_id varchar, email varchar, form_type varchar, submitted_at timestamp, known_on date",
@@ -131,7 +132,7 @@ class Warehouse:
         is_open = not deleted and customer_at is None and stage not in ("customer", "disqualified")
         self._add(LEADS, [lead_id, lead_id, email, first_name, last_name or lead_id.title(), company, owner, stage,
                           deleted, known_at, known_at.date(), mql_at, sql_at, customer_at, is_open])
-        self._add(IDENTITIES, ["email", email, lead_id, identified_at or known_at])
+        self._add(IDENTITIES, ["email", email, lead_id, identified_at or known_at, (identified_at or known_at).date()])
 
     def email(self, lead_id: str) -> str:
         return f"{lead_id.lower()}@example.com"
@@ -149,12 +150,14 @@ class Warehouse:
         self._add(EMAIL_EVENTS, [self._next("EE"), self.email(lead_id), event_type, at, at.date()])
 
     def add_session(self, lead_id: str, at: datetime, page: str = "/", *, visitor: str | None = None,
-                    identified_at: datetime | None = None) -> None:
-        """A web session of ``lead_id``'s visitor; the visitor is tied to the lead at ``identified_at`` (default: ``at``)."""
+                    identified_at: datetime | None = None, identified_on: date | None = None) -> None:
+        """A web session of ``lead_id``'s visitor; the visitor is tied to the lead at ``identified_at``
+        (default: ``at``) by a record that reached the warehouse on ``identified_on`` (default: its day)."""
         visitor = visitor or f"v-{lead_id.lower()}"
         if visitor not in self._visitors:
             self._visitors.add(visitor)
-            self._add(IDENTITIES, ["visitor", visitor, lead_id, identified_at or at])
+            tied_at = identified_at or at
+            self._add(IDENTITIES, ["visitor", visitor, lead_id, tied_at, identified_on or tied_at.date()])
         self._add(SESSIONS, [self._next("S"), visitor, lead_id, at, page, at.date()])
 
     def add_handoff(self, handoff_id: str, lead_id: str, at: datetime, *, owner: str | None, due_at: datetime | None,

@@ -156,6 +156,23 @@ def test_an_event_counts_only_once_its_record_is_known(wh, known_on, counts):
     assert bool(row.engagement_points > 0) is counts
 
 
+@pytest.mark.parametrize(
+    ("identified_on", "counts"),
+    [
+        pytest.param(date(2026, 2, 21), True, id="tie-known-before-the-day"),
+        pytest.param(date(2026, 2, 28), False, id="tie-exported-after-the-day"),
+    ],
+)
+def test_a_session_counts_only_once_its_tie_to_the_lead_is_known(wh, identified_on, counts):
+    """The visitor was tied to the lead on 02-20 by a form whose record reached the warehouse on
+    ``identified_on``: before that day nobody could know the session was the lead's."""
+    wh.add_lead("L1", KNOWN)
+    wh.add_session("L1", datetime(2026, 2, 20, 9), "/pricing", identified_at=datetime(2026, 2, 20, 10),
+                   identified_on=identified_on)
+    row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
+    assert bool(row.engagement_points > 0) is counts
+
+
 def test_contributions_add_up_to_the_scores(wh):
     fitting_lead(wh)
     day = date(2026, 2, 27)

@@ -50,7 +50,7 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
                "evaluated_as_of"),
     ICP_VERSIONS: ("icp_version", "effective_from", "effective_to", "tier_a_min_points", "tier_b_min_points"),
     ICP_RULES: ("icp_version", "rule_id", "attribute", "attribute_value", "points", "label"),
-    IDENTITIES: ("identifier_type", "identifier", "lead_id", "identified_at"),
+    IDENTITIES: ("identifier_type", "identifier", "lead_id", "identified_at", "identified_on"),
     SESSIONS: ("visitor_id", "lead_id", "started_at", "landing_page", "known_on"),
     FORMS: ("email", "form_type", "submitted_at", "known_on"),
     EMAIL_EVENTS: ("email", "event_type", "occurred_at", "known_on"),
@@ -237,8 +237,8 @@ def load_events(conn: duckdb.DuckDBPyConnection) -> int:
 
     Columns: ``lead_id``, ``signal`` (see :mod:`lead_sla.scoring.engagement`), ``event_at``,
     ``known_from``, the instant the event could first be tied to the lead (its own time, or later
-    when the visitor or e-mail was identified later), and ``known_on``, the day its record reached
-    the warehouse. An anchor counts an event only when ``event_at`` and ``known_from`` are at or
+    when the visitor or e-mail was identified later), and ``known_on``, the day both its record and
+    the record tying it to the lead had reached the warehouse. An anchor counts an event only when ``event_at`` and ``known_from`` are at or
     before it and ``known_on`` is not after its day, so a session stitched to the lead, or an
     export that arrived, after the anchor does not leak back into it.
     """
@@ -246,7 +246,7 @@ def load_events(conn: duckdb.DuckDBPyConnection) -> int:
         f"""
         create or replace temp table {EVENTS} as
         with identities as (
-            select identifier_type, identifier, lead_id, identified_at
+            select identifier_type, identifier, lead_id, identified_at, identified_on
             from {IDENTITIES}
             where lead_id is not null
         ),
@@ -263,7 +263,7 @@ def load_events(conn: duckdb.DuckDBPyConnection) -> int:
                 end as signal,
                 forms.submitted_at as event_at,
                 greatest(forms.submitted_at, coalesce(ids.identified_at, forms.submitted_at)) as known_from,
-                forms.known_on
+                greatest(forms.known_on, coalesce(ids.identified_on, forms.known_on)) as known_on
             from {FORMS} as forms
             inner join identities as ids
                 on ids.identifier_type = 'email' and ids.identifier = forms.email
@@ -274,7 +274,7 @@ def load_events(conn: duckdb.DuckDBPyConnection) -> int:
                 case when sessions.landing_page like '%/pricing%' then 'pricing_visit' else 'web_visit' end as signal,
                 sessions.started_at as event_at,
                 greatest(sessions.started_at, coalesce(ids.identified_at, sessions.started_at)) as known_from,
-                sessions.known_on
+                greatest(sessions.known_on, coalesce(ids.identified_on, sessions.known_on)) as known_on
             from {SESSIONS} as sessions
             left join identities as ids
                 on ids.identifier_type = 'visitor' and ids.identifier = sessions.visitor_id
@@ -286,7 +286,7 @@ def load_events(conn: duckdb.DuckDBPyConnection) -> int:
                 case events.event_type when 'click' then 'email_click' when 'open' then 'email_open' end as signal,
                 events.occurred_at as event_at,
                 greatest(events.occurred_at, coalesce(ids.identified_at, events.occurred_at)) as known_from,
-                events.known_on
+                greatest(events.known_on, coalesce(ids.identified_on, events.known_on)) as known_on
             from {EMAIL_EVENTS} as events
             inner join identities as ids
                 on ids.identifier_type = 'email' and ids.identifier = events.email
