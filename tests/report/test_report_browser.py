@@ -157,6 +157,53 @@ def _icp_win_rates(demo: PublishedDemo) -> list[tuple[str, float | None]]:
     return pairs
 
 
+# The latest handoff of each lead that the day scored (its open leads), with the lead's current owner
+# and whether that owner is active: the marts' side of the manager's view, written here in plain SQL.
+LATEST_HANDOFF_OF_EACH_SCORED_LEAD = """
+    with latest as (
+        select * from marts.fct_sales_sla
+        qualify row_number() over (
+            partition by contact_id order by handoff_number desc, handed_off_at desc, handoff_id desc) = 1
+    )
+    select leads.lead_id, leads.owner_id, reps.is_active, latest.outcome, latest.rep_owner_id, latest.rep_urgency
+    from marts.dim_leads as leads
+    inner join latest on latest.contact_id = leads.contact_id
+    left join marts.dim_reps as reps on reps.owner_id = leads.owner_id
+    where leads.lead_id in (select lead_id from scoring.lead_scores where score_date = ?)
+"""
+
+
+def _manager_needs_owner(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
+    """The count, and each rank's lead, of scoring.leads_needing_owner; that list is checked against the
+    marts first: the open handoffs whose lead has no owner or a deactivated one (the demo has a leaver,
+    USR-005, and an unrouted lead; with none the count shown must be 0)."""
+    rows = demo.query("""select needs_owner_rank, lead_id from scoring.leads_needing_owner where score_date = ?
+                         order by needs_owner_rank""", [demo.run_date])
+    latest = demo.query(LATEST_HANDOFF_OF_EACH_SCORED_LEAD, [demo.run_date])
+    from_marts = {lead for lead, owner, active, outcome, *_ in latest
+                  if outcome == "open" and (owner is None or active is False)}
+    assert {lead for _, lead in rows} == from_marts, "scoring.leads_needing_owner disagrees with the marts"
+    assert [rank for rank, _ in rows] == list(range(1, len(rows) + 1))
+    return ([("manager.needs_owner.count", len(from_marts))]
+            + [(f"manager.needs_owner.{rank}.rank", rank) for rank, _ in rows]
+            + [(f"manager.needs_owner.{rank}.lead", lead) for rank, lead in rows])
+
+
+def _manager_stale(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
+    """The count, and each rep's stale leads by their rank on the rep's list; the stale rows of
+    scoring.lead_priority_list are checked against the marts first: the untouched deadlines that
+    fct_sales_sla calls stale, held to the lead's current owner while that owner is active (the demo has
+    one; with none the count shown must be 0)."""
+    rows = demo.query("""select owner_id, priority_rank, lead_id from scoring.lead_priority_list
+                         where score_date = ? and urgency_bucket = 'stale'""", [demo.run_date])
+    latest = demo.query(LATEST_HANDOFF_OF_EACH_SCORED_LEAD, [demo.run_date])
+    from_marts = {(owner, lead) for lead, owner, active, _, rep_owner, urgency in latest
+                  if urgency == "stale" and owner is not None and rep_owner == owner and active is not False}
+    assert {(owner, lead) for owner, _, lead in rows} == from_marts, "the lists' stale rows disagree with the marts"
+    return ([("manager.stale.count", len(from_marts))]
+            + [(f"manager.stale.{owner}.{rank}", lead) for owner, rank, lead in rows])
+
+
 @pytest.mark.parametrize(
     "expected",
     [
@@ -167,10 +214,13 @@ def _icp_win_rates(demo: PublishedDemo) -> list[tuple[str, float | None]]:
         pytest.param(_open_breaches_and_lists, id="open-breaches-and-rep-lists"),
         pytest.param(_funnel, id="funnel-counts-per-channel"),
         pytest.param(_icp_win_rates, id="icp-win-rate-per-attribute-value"),
+        pytest.param(_manager_needs_owner, id="manager-needs-an-owner"),
+        pytest.param(_manager_stale, id="manager-stale-deadlines"),
     ],
 )
 def test_the_numbers_shown_equal_the_marts(
-    shown: dict[str, str], published: PublishedDemo, expected: Callable[[PublishedDemo], list[tuple[str, float | None]]]
+    shown: dict[str, str], published: PublishedDemo,
+    expected: Callable[[PublishedDemo], list[tuple[str, float | str | None]]],
 ) -> None:
     pairs = expected(published)
     assert pairs
@@ -180,6 +230,8 @@ def test_the_numbers_shown_equal_the_marts(
         got = shown[name]
         if want is None:
             assert got == "", name
+        elif isinstance(want, str):  # a lead id
+            assert got == want, (name, got, want)
         else:
             assert got != "" and float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-9), (name, got, want)
 

@@ -1,11 +1,12 @@
-"""CRM exports (a CSV per owner, task payloads) and the push to a real task API on loopback."""
+"""CRM exports (a CSV per owner, task payloads, the manager's needs-an-owner list) and the push to a
+real task API on loopback."""
 
 from __future__ import annotations
 
 import csv
 import json
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -13,10 +14,17 @@ import pytest
 from pydantic import SecretStr
 
 from lead_sla.scoring.daily import score_day
-from lead_sla.scoring.exports import TASKS_FILE, export_day, idempotency_key, read_tasks
+from lead_sla.scoring.exports import (
+    NEEDS_OWNER_COLUMNS,
+    NEEDS_OWNER_FILE,
+    TASKS_FILE,
+    export_day,
+    idempotency_key,
+    read_tasks,
+)
 from lead_sla.scoring.push import push_day_tasks
 from lead_sla.scoring.settings import ScoringSettings
-from lead_sla.scoring.tables import CRM_TASK_PUSHES, PRIORITY_LIST
+from lead_sla.scoring.tables import CRM_TASK_PUSHES, NEEDS_OWNER, PRIORITY_LIST
 from lead_sla.sources.http_api import CrmApiAuthError
 from tests.conftest import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
@@ -32,6 +40,29 @@ TASKS_PER_OWNER = 5
 def scored(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     wh = Warehouse(conn)
     build_history(wh, first_day=FIRST_DAY, days=60, leads=150, seed=5, owners=("USR-A", "USR-B", "USR/C"))
+    wh.built_as_of(DAY)
+    score_day(conn, DAY, TZ)
+    return conn
+
+
+@pytest.fixture
+def scored_with_a_leaver(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The history above, plus USR-Z, deactivated three days before the scored day, who still owns two
+    open leads (one overdue, one touched), and a lead that never had an owner and broke the routing limit."""
+    wh = Warehouse(conn)
+    build_history(wh, first_day=FIRST_DAY, days=60, leads=150, seed=5, owners=("USR-A", "USR-B"))
+    deactivated_at = datetime.combine(DAY - timedelta(days=3), datetime.min.time())
+    wh.add_user("USR-Z", "Zoe Gone", active=False, deactivated_at=deactivated_at)
+    handed_off = deactivated_at - timedelta(days=2) + timedelta(hours=9)
+    for lead, touched in (("Z-overdue", None), ("Z-touched", handed_off + timedelta(hours=1))):
+        wh.add_lead(lead, handed_off - timedelta(days=20), stage="mql", owner="USR-Z", mql_at=handed_off)
+        wh.add_profile(lead, "industry", "software", handed_off - timedelta(days=20))
+        wh.add_handoff(f"H-{lead}", lead, handed_off, owner="USR-Z", due_at=handed_off + timedelta(hours=4),
+                       status="met" if touched else "open_breach", first_touch_at=touched,
+                       urgency=None if touched else "stale", minutes_to_due=None if touched else -1200.0)
+    wh.add_lead("unrouted", handed_off, stage="mql", mql_at=handed_off)
+    wh.add_handoff("H-unrouted", "unrouted", handed_off, owner=None, due_at=None, status="routing_breach",
+                   routing_breach=True)
     wh.built_as_of(DAY)
     score_day(conn, DAY, TZ)
     return conn
@@ -83,6 +114,46 @@ def test_export_writes_each_owners_list_and_the_task_payloads(scored, tmp_path):
             assert " — due " in task["subject"] or " — overdue since " in task["subject"]
         else:
             assert task["subject"].startswith("Follow up with ")
+
+
+def test_needs_owner_csv_holds_the_managers_list_in_its_order(scored_with_a_leaver, tmp_path):
+    result = export_day(scored_with_a_leaver, DAY, tmp_path / "exports", tasks_per_owner=TASKS_PER_OWNER)
+    with open(result.folder / NEEDS_OWNER_FILE, encoding="utf-8", newline="") as handle:
+        header = next(csv.reader(handle))
+        handle.seek(0)
+        rows = list(csv.DictReader(handle))
+    assert tuple(header) == NEEDS_OWNER_COLUMNS
+    listed = scored_with_a_leaver.execute(
+        f"""select needs_owner_rank, lead_id, contact_id, handoff_id, coalesce(last_owner_name, ''), is_routing_breach,
+                   priority_score, reason
+            from {NEEDS_OWNER} where score_date = ? order by needs_owner_rank""", [DAY]).fetchall()
+    assert [r[1] for r in listed] == ["unrouted", "Z-overdue", "Z-touched"]  # the routing breach first
+    assert [(int(r["needs_owner_rank"]), r["lead_id"], r["contact_id"], r["handoff_id"], r["last_owner_name"],
+             r["is_routing_breach"] == "True", float(r["priority_score"]), r["reason"]) for r in rows] == [
+        (rank, lead, contact, handoff, owner, breach, round(score, 1), reason)
+        for rank, lead, contact, handoff, owner, breach, score, reason in listed
+    ]
+    assert rows[1]["last_owner_name"] == "Zoe Gone" and rows[1]["owner_deactivated_at"].startswith(
+        (DAY - timedelta(days=3)).isoformat())
+    assert rows[0]["last_owner_name"] == "" and rows[0]["owner_deactivated_at"] == ""
+
+
+def test_needs_owner_csv_is_written_with_its_header_when_every_lead_has_an_owner(scored, tmp_path):
+    result = export_day(scored, DAY, tmp_path / "exports", tasks_per_owner=TASKS_PER_OWNER)
+    assert scored.execute(f"select count(*) from {NEEDS_OWNER} where score_date = ?", [DAY]).fetchone() == (0,)
+    lines = (result.folder / NEEDS_OWNER_FILE).read_text(encoding="utf-8").splitlines()
+    assert lines == [",".join(NEEDS_OWNER_COLUMNS)]
+
+
+def test_a_deactivated_owner_gets_no_owner_csv_and_no_crm_task(scored_with_a_leaver, tmp_path):
+    result = export_day(scored_with_a_leaver, DAY, tmp_path / "exports", tasks_per_owner=TASKS_PER_OWNER)
+    assert sorted(p.name for p in (result.folder / "owners").iterdir()) == ["USR-A.csv", "USR-B.csv"]
+    tasks = read_tasks(result.tasks_file)
+    assert tasks and {t["owner_id"] for t in tasks} == {"USR-A", "USR-B"}
+    assert not {t["contact_id"] for t in tasks} & {"Z-overdue", "Z-touched", "unrouted"}
+    for name in ("USR-A.csv", "USR-B.csv"):
+        with open(result.folder / "owners" / name, encoding="utf-8") as handle:
+            assert not {r["lead_id"] for r in csv.DictReader(handle)} & {"Z-overdue", "Z-touched", "unrouted"}
 
 
 def test_exporting_a_day_again_replaces_its_folder(scored, tmp_path):
