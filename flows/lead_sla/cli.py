@@ -119,9 +119,9 @@ def backfill(
     end: Annotated[str, typer.Option(help="Last day to build (YYYY-MM-DD), included.")],
     force: Annotated[bool, typer.Option(help="Also replay the days the warehouse already holds.")] = False,
 ) -> None:
-    """Build a range of days in order, under one hold of the run lock; resumes where an interrupted
-    backfill stopped. Days the warehouse already holds are part of it: --force replays them (one
-    rebuild as of the warehouse's day)."""
+    """Build a range of days in one rebuild, under one hold of the run lock: as of its last day, every
+    earlier day restated inside it. Days the warehouse already holds are part of it: --force replays
+    them (one rebuild as of the warehouse's day)."""
     from lead_sla.flows.nightly import backfill as backfill_flow
 
     settings = _settings()
@@ -132,9 +132,13 @@ def backfill(
     _require_landing(settings)
     results = _run_pipeline(lambda: backfill_flow(start=first, end=last, force=force, settings=settings))
     built = [r for r in results if r.status == "success"]
+    restated = [r for r in results if r.status == "restated"]
     skipped = [r for r in results if r.status == "skipped"]
-    console.print(f"Backfill {first}..{last}: {len(built)} run(s), {len(skipped)} day(s) skipped "
-                  f"(already part of the warehouse; --force replays them).")
+    if built:
+        console.print(f"Backfill {first}..{last}: one rebuild as of {built[0].as_of_date} (run {built[0].run_id}), "
+                      f"{len(restated) + 1} day(s) built; published: {'yes' if built[0].published else 'no'}")
+    if skipped:
+        console.print(f"{len(skipped)} day(s) skipped: already part of the warehouse; --force replays them.")
 
 
 def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and its result

@@ -39,6 +39,7 @@ pytestmark = pytest.mark.slow
 
 LAST_DAY = date(2026, 10, 31)
 DAYS = [LAST_DAY - timedelta(days=n) for n in range(4, -1, -1)]  # the last five days of the month
+MONTH = [LAST_DAY - timedelta(days=n) for n in range(27, -1, -1)]  # the demo's last four weeks
 
 
 @pytest.fixture(scope="module")
@@ -75,24 +76,39 @@ def fresh(tmp_path_factory: pytest.TempPathFactory, landing: Path, prefect_harne
 
 
 def random_operations(seed: int, count: int) -> list[tuple]:
-    """A random sequence of nightly runs (new days or replays) and backfills of two days (forced or not)."""
+    """A random sequence over the month: nightly runs of any day (new days or replays) and backfills
+    of one to ten days (forced or not)."""
     rng = random.Random(seed)
     operations: list[tuple] = []
     for _ in range(count):
         if rng.random() < 0.5:
-            operations.append(("run", rng.choice(DAYS)))
+            operations.append(("run", rng.choice(MONTH)))
         else:
-            first = rng.choice(DAYS[:-1])
-            operations.append(("backfill", first, first + timedelta(days=1), rng.random() < 0.5))
+            first = rng.choice(MONTH[:-1])
+            last = min(MONTH[-1], first + timedelta(days=rng.randint(1, 9)))
+            operations.append(("backfill", first, last, rng.random() < 0.5))
     return operations
 
 
-@pytest.mark.parametrize("seed", [pytest.param(11, id="sequence-11"), pytest.param(23, id="sequence-23")])
+def test_the_random_sequences_cover_what_they_claim():
+    """Between them the seeds run new days, replays, forced and unforced backfills, over the month."""
+    operations = [op for seed in SEEDS for op in random_operations(seed, OPERATIONS)]
+    kinds = {op[0] for op in operations}
+    forced = {op[3] for op in operations if op[0] == "backfill"}
+    assert kinds == {"run", "backfill"} and forced == {True, False}
+    assert min(op[1] for op in operations) <= MONTH[10]
+
+
+SEEDS = (4, 13)
+OPERATIONS = 4
+
+
+@pytest.mark.parametrize("seed", [pytest.param(seed, id=f"sequence-{seed}") for seed in SEEDS])
 def test_any_sequence_of_runs_replays_and_backfills_ends_as_a_fresh_build_of_its_latest_day(
     prefect_harness, tmp_path, landing, fresh, without_gates, seed
 ):
     settings = settings_for(tmp_path, landing)
-    operations = random_operations(seed, 3)
+    operations = random_operations(seed, OPERATIONS)
     latest: date | None = None
     for operation in operations:
         if operation[0] == "run":
@@ -103,7 +119,8 @@ def test_any_sequence_of_runs_replays_and_backfills_ends_as_a_fresh_build_of_its
         else:
             _, first, last, force = operation
             results = backfill(start=first, end=last, force=force, settings=settings)
-            assert {r.status for r in results} <= {"success", "skipped"}
+            assert {r.status for r in results} <= {"success", "skipped", "restated"}
+            assert len([r for r in results if r.status == "success"]) <= 1  # one rebuild at most
             latest = max(filter(None, [latest, last]))
         assert built_day(settings.warehouse) == latest, operation
         assert published_day(settings.published) == latest, operation  # publishing never went back
@@ -124,7 +141,10 @@ def test_a_replay_and_a_forced_backfill_on_a_populated_warehouse_succeed_and_cha
     replay = nightly(run_date=DAYS[1], settings=settings)
     assert (replay.status, replay.as_of_date, replay.published) == ("success", LAST_DAY, True)
     results = backfill(start=DAYS[1], end=LAST_DAY, force=True, settings=settings)
-    assert [(r.status, r.as_of_date) for r in results] == [("success", LAST_DAY)]  # one rebuild for the range
+    # one rebuild for the range, the replay of its last day; the other days are restated inside it
+    assert [(r.run_date, r.status, r.as_of_date) for r in results] == (
+        [(day, "restated", LAST_DAY) for day in DAYS[1:-1]] + [(LAST_DAY, "success", LAST_DAY)])
+    assert len({r.run_id for r in results}) == 1
     assert_same_tables(snapshot(fresh(LAST_DAY).warehouse), snapshot(settings.warehouse))
     # replays published the same day again: its first report was kept, not copied twice
     assert _rows(settings.warehouse, "select count(*) from marts.fct_sales_sla_daily_as_reported") == first_reports
@@ -145,7 +165,8 @@ def test_a_backfill_holds_the_lock_from_its_first_day_to_its_last_and_builds_the
 
     monkeypatch.setattr(nightly_module, "warehouse_lock", counting_lock)
     results = backfill(start=DAYS[-2], end=LAST_DAY, settings=settings)
-    assert [(r.run_date, r.status) for r in results] == [(DAYS[-2], "success"), (LAST_DAY, "success")]
+    # one rebuild as of the range's last day; the earlier day is restated inside it
+    assert [(r.run_date, r.status) for r in results] == [(DAYS[-2], "restated"), (LAST_DAY, "success")]
     assert taken == [f"backfill {DAYS[-2]}..{LAST_DAY}"]
     docs = _rows(settings.warehouse, "select r.run_date from ops.run_stages s join ops.runs r using (run_id) "
                                      "where s.stage = 'docs' order by 1")
@@ -158,18 +179,21 @@ def test_a_backfill_holds_the_lock_from_its_first_day_to_its_last_and_builds_the
 
 
 @pytest.mark.parametrize(
-    ("days", "held", "force", "replay", "skipped", "new"),
+    ("days", "held", "force", "rebuild_as_of", "restated", "skipped"),
     [
-        pytest.param([1, 2, 3], None, False, [], [], [1, 2, 3], id="empty-warehouse"),
-        pytest.param([1, 2, 3], 2, False, [], [1, 2], [3], id="past-days-skipped"),
-        pytest.param([1, 2, 3], 2, True, [1, 2], [], [3], id="past-days-replayed-once"),
-        pytest.param([1, 2], 5, True, [1, 2], [], [], id="all-past"),
+        pytest.param([1, 2, 3], None, False, 3, [1, 2], [], id="empty-warehouse"),
+        pytest.param([1, 2, 3], 2, False, 3, [1, 2], [], id="a-new-last-day-rebuilds-the-range"),
+        pytest.param([1, 2, 3], 2, True, 3, [1, 2], [], id="forced-or-not-the-same"),
+        pytest.param([1, 2], 5, True, 5, [1, 2], [], id="all-past-forced"),
+        pytest.param([1, 2], 5, False, None, [], [1, 2], id="all-past-skipped"),
+        pytest.param([3, 4, 5], 5, True, 5, [3, 4], [], id="ending-on-the-held-day-forced"),
     ],
 )
-def test_plan_backfill_splits_past_and_new_days(days, held, force, replay, skipped, new):
+def test_plan_backfill_is_one_rebuild(days, held, force, rebuild_as_of, restated, skipped):
     as_days = lambda numbers: [date(2026, 10, n) for n in numbers]  # noqa: E731 - a local shorthand
     plan = plan_backfill(as_days(days), date(2026, 10, held) if held else None, force)
-    assert (plan.replay, plan.skipped, plan.new) == (as_days(replay), as_days(skipped), as_days(new))
+    expected_rebuild = date(2026, 10, rebuild_as_of) if rebuild_as_of else None
+    assert (plan.rebuild_as_of, plan.restated, plan.skipped) == (expected_rebuild, as_days(restated), as_days(skipped))
 
 
 def _rows(database: Path, sql: str) -> list[tuple]:

@@ -11,10 +11,12 @@ ends equal to one fresh build of its latest day. What each morning first reporte
 (:mod:`lead_sla.publish.as_reported`).
 
 ``nightly`` builds one day (default: yesterday in the reporting zone); ``backfill`` builds a range
-under one hold of the run lock: the days the warehouse already holds in one rebuild (only with
-``force``: they are already part of it), then each new day in order, so an interrupted backfill
-resumes where it stopped; the dbt docs are published once, at the end. A second run on the same
-warehouse refuses (or waits ``lock_wait_seconds``) with a message naming the holder.
+under one hold of the run lock, in one rebuild: as of its last day when that is after the
+warehouse's day (every earlier day of the range is restated inside it, exactly as a run of each day
+in turn would leave it), else, only with ``force``, as of the warehouse's day (the days it holds are
+already part of it). Only the day built is published, so only it gets a first report: the earlier
+days of a backfill were never reported to anybody. The dbt docs are published once. A second run on
+the same warehouse refuses (or waits ``lock_wait_seconds``) with a message naming the holder.
 """
 
 from __future__ import annotations
@@ -211,20 +213,30 @@ def nightly(run_date: date | None = None, force_publish: bool = False, settings:
 
 @dataclass(frozen=True)
 class BackfillPlan:
-    """How a backfill of a range runs on a warehouse that holds ``held`` (None: empty)."""
+    """How a backfill of a range runs on a warehouse that holds ``held`` (None: empty).
+
+    ``rebuild_as_of`` is the one day the backfill builds (None: nothing to do); ``restated`` are the
+    other days of the range, rebuilt inside it; ``skipped`` the days left alone (already held, no
+    ``force``, and no later day to build).
+    """
 
     held: date | None
-    replay: list[date]
+    rebuild_as_of: date | None
+    restated: list[date]
     skipped: list[date]
-    new: list[date]
 
 
 def plan_backfill(days: list[date], held: date | None, force: bool) -> BackfillPlan:
-    """Split ``days``: those the warehouse already holds are replayed in one rebuild when ``force``
-    (else skipped: they are part of it already); later days are built one by one, in order."""
-    past = [d for d in days if held is not None and d <= held]
-    new = [d for d in days if held is None or d > held]
-    return BackfillPlan(held, past if force else [], [] if force else past, new)
+    """One rebuild for the whole range: as of its last day when that is new to the warehouse, else
+    (with ``force``) as of the day the warehouse holds; without ``force`` held days alone are skipped."""
+    if not days:
+        return BackfillPlan(held, None, [], [])
+    last = days[-1]
+    if held is None or last > held:
+        return BackfillPlan(held, last, days[:-1], [])
+    if force:
+        return BackfillPlan(held, held, [d for d in days if d != held], [])
+    return BackfillPlan(held, None, [], list(days))
 
 
 @flow(name="backfill", log_prints=True)
@@ -236,19 +248,21 @@ def backfill(start: date, end: date, force: bool = False, settings: Settings | N
     results: list[DayResult] = []
     with warehouse_lock(settings.warehouse, run_id=f"backfill {start}..{end}", wait_seconds=settings.lock_wait_seconds):
         plan = plan_backfill(days, built_day(settings.warehouse), force)
-        steps: list[date] = ([plan.replay[-1]] if plan.replay else []) + plan.new
         for day in plan.skipped:
             logger.info("%s is already part of the warehouse (built as of %s); skipped (force=True replays it)",
                         day, plan.held)
             results.append(DayResult("", day, "skipped", as_of_date=plan.held))
-        for number, day in enumerate(steps, start=1):
-            if plan.replay and number == 1:
-                logger.info("[%d/%d] replaying %s..%s inside a rebuild as of %s", number, len(steps),
-                            plan.replay[0], plan.replay[-1], plan.held)
-            else:
-                logger.info("[%d/%d] building %s", number, len(steps), day)
-            # dbt docs describe the models, not the day: publish them once, with the last step.
-            result = run_day(settings, day, "backfill", with_docs=number == len(steps))
-            results.append(result)
-            logger.info("[%d/%d] %s: %s (as of %s)", number, len(steps), day, result.status, result.as_of_date)
+        if plan.rebuild_as_of is None:
+            return results
+        logger.info("backfill %s..%s: one rebuild as of %s (%d day(s) restated inside it)",
+                    start, end, plan.rebuild_as_of, len(plan.restated))
+        # the rebuild is the run of its own day (a replay of the range's last day when that is held)
+        run_for = end if plan.rebuild_as_of == plan.held else plan.rebuild_as_of
+        result = run_day(settings, run_for, "backfill")
+        for day in plan.restated:
+            if day != run_for:
+                results.append(DayResult(result.run_id, day, "restated", as_of_date=result.as_of_date))
+        results.append(result)
+        results.sort(key=lambda r: r.run_date)
+        logger.info("backfill %s..%s: %s (as of %s)", start, end, result.status, result.as_of_date)
     return results
