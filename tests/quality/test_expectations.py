@@ -335,3 +335,16 @@ def test_received_volume_is_judged_against_the_days_as_first_reported(
     report = validate(warehouse, "marts", suites_for("marts/fct_sales_sla_daily"), docs_dir=None)
     assert [o.expectation for o in report.critical_failures] == failed
     assert observed in outcome(report, SALES_DAILY, "received_volume_within_band").observed_value
+
+
+def test_the_funnel_row_count_counts_channels_from_its_inputs(
+    warehouse: duckdb.DuckDBPyConnection,
+    validate: Callable[..., ValidationReport],
+    suites_for: Callable[..., Path],
+) -> None:
+    """A whole channel gone from the funnel is missing rows: the lower bound takes its channels from
+    the leads' acquisition channels, not from the table under test (which would shrink with it)."""
+    warehouse.execute("DELETE FROM marts.fct_lead_funnel_daily WHERE channel = 'paid_search'")
+    report = validate(warehouse, "marts", suites_for("marts/fct_lead_funnel_daily"), docs_dir=None)
+    row_count = outcome(report, "marts.fct_lead_funnel_daily", "rows_reach_inputs")
+    assert row_count.success is False and row_count.severity == "critical"
