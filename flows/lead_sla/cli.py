@@ -301,10 +301,11 @@ def _require_agreement(settings: Settings, first: date, last: date) -> None:
     """The agreement is valid and in force on every day asked for (exit 2 naming the day, before any
     run starts); the build stage checks the history it finds in raw the same way."""
     from lead_sla.agreement import AgreementError, load_agreement
-    from lead_sla.agreement.in_force import require_in_force
+    from lead_sla.agreement.in_force import first_judged_day, require_in_force
 
     try:
-        require_in_force(load_agreement(settings.config), first, last, why="the first day asked for")
+        require_in_force(load_agreement(settings.config), first_judged_day(first), last,
+                         why=f"the first day of the month of {first}, the first day asked for")
     except AgreementError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None

@@ -162,9 +162,9 @@ def test_a_day_before_the_first_version_is_named_with_the_first_version_and_the_
         require_in_force(load_agreement(repo_config_dir), HISTORY, date(2018, 11, 14), why="the first handoff")
     assert info.value.day == HISTORY
     assert str(info.value) == (
-        "sla.yml: no SLA version is in force on 2017-06-14 (the first handoff); its first version, '2025-01', is "
-        "in force from 2025-01-01. `lead-sla agreement init --effective-from 2017-06-14` writes a first version "
-        "from the defaults (into LEAD_SLA_CONFIG_DIR)"
+        "sla.yml: no SLA version is in force on 2017-06-14 (the first handoff; a month is judged by the version in "
+        "force on its first day); its first version, '2025-01', is in force from 2025-01-01. `lead-sla agreement "
+        "init --effective-from 2017-06-14` writes a first version from the defaults (into LEAD_SLA_CONFIG_DIR)"
     )
 
 
@@ -175,11 +175,12 @@ def test_the_icp_is_required_too(config_copy, tmp_path):
         require_in_force(load_agreement(config_copy), HISTORY, HISTORY, why="")
 
 
-@pytest.mark.parametrize(("args", "day"), [
-    pytest.param(["run", "--date", "2017-06-14"], "2017-06-14", id="run"),
-    pytest.param(["backfill", "--start", "2024-12-30", "--end", "2025-01-02"], "2024-12-30", id="backfill"),
+@pytest.mark.parametrize(("args", "asked", "day"), [
+    pytest.param(["run", "--date", "2017-06-14"], "2017-06-14", "2017-06-01", id="run"),
+    pytest.param(["backfill", "--start", "2024-12-30", "--end", "2025-01-02"], "2024-12-30", "2024-12-01",
+                 id="backfill"),
 ])
-def test_a_run_for_days_before_the_agreement_exits_2_before_starting(tmp_path, repo_config_dir, args, day):
+def test_a_run_for_days_before_the_agreement_exits_2_before_starting(tmp_path, repo_config_dir, args, asked, day):
     env = _cli_env(tmp_path, repo_config_dir)
     (tmp_path / "landing").mkdir()
 
@@ -187,7 +188,8 @@ def test_a_run_for_days_before_the_agreement_exits_2_before_starting(tmp_path, r
 
     assert result.exit_code == 2, result.output
     message = _one_line(result.output)
-    assert f"no SLA version is in force on {day} (the first day asked for)" in message
+    assert (f"no SLA version is in force on {day} (the first day of the month of {asked}, the first day asked for; "
+            "a month is judged by the version in force on its first day)") in message
     assert "its first version, '2025-01', is in force from 2025-01-01" in message
     assert f"lead-sla agreement init --effective-from {day}" in message
     assert not (tmp_path / "w").exists()  # no run started: no warehouse, no run log
@@ -204,7 +206,7 @@ def _warehouse_with_a_handoff(settings: Settings, changed_at: str) -> None:
 
 
 def test_the_build_refuses_history_older_than_the_agreement_naming_its_first_handoff(settings):
-    # 01:30 UTC on Jan 1st is still Dec 31st in New York, the reporting zone: that is the day named.
+    # 01:30 UTC on Jan 1st is still Dec 31st in New York, the reporting zone: December is judged.
     _warehouse_with_a_handoff(settings, "2025-01-01 01:30:00")
     conn = connect(settings.warehouse)
     try:
@@ -212,8 +214,9 @@ def test_the_build_refuses_history_older_than_the_agreement_naming_its_first_han
     finally:
         conn.close()
 
-    with pytest.raises(AgreementNotInForce, match="no SLA version is in force on 2024-12-31 "
-                                                   r"\(the day of the first handoff the warehouse holds\)"):
+    with pytest.raises(AgreementNotInForce, match="no SLA version is in force on 2024-12-01 "
+                                                   r"\(the first day of the month of 2024-12-31, the first handoff "
+                                                   "the warehouse holds;"):
         write_agreement(settings, date(2026, 10, 31))
 
     conn = connect(settings.warehouse)
@@ -226,5 +229,8 @@ def test_the_build_refuses_history_older_than_the_agreement_naming_its_first_han
 
 def test_the_build_accepts_history_once_init_wrote_a_version_for_it(settings, config_copy):
     _warehouse_with_a_handoff(settings, "2025-01-01 01:30:00")
+    with pytest.raises(AgreementNotInForce, match="on 2024-12-01"):  # from its handoff's day only is not enough
+        init_agreement(config_copy / "short", date(2024, 12, 31))
+        write_agreement(settings.model_copy(update={"config_dir": config_copy / "short"}), date(2026, 10, 31))
     init_agreement(config_copy, date(2024, 12, 1))
     write_agreement(settings.model_copy(update={"config_dir": config_copy}), date(2026, 10, 31))

@@ -2,8 +2,9 @@
 
 Olist's leads are from 2017-06-14 to 2018-05-31 and its won deals to 2018-11-14, years before the
 shipped agreement's first version (2025). With an agreement that starts too late the run stops
-before building, naming the first handoff's day; after `lead-sla agreement init` for that day, a
-backfill on a fresh warehouse exits 0 and the published funnel counts all 842 won deals.
+before building, naming the first day of the first handoff's month; after `lead-sla agreement init`
+for that day, a backfill on a fresh warehouse exits 0 and the published funnel counts all 842 won
+deals.
 
 The backfill covers the export's last day, not its 519: on a warehouse that holds no day, a backfill
 builds every day of its range as a whole nightly run (extract, a dbt build of the whole history as
@@ -26,6 +27,7 @@ from tests.conftest import PROJECT_ROOT, SHARED_DATA
 
 OLIST = SHARED_DATA / "olist-marketing-funnel"
 FIRST_DAY, LAST_DAY = "2017-06-14", "2018-11-14"
+FIRST_MONTH = "2017-06-01"  # a month is judged by the version in force on its first day
 
 pytestmark = [
     pytest.mark.slow,
@@ -57,11 +59,12 @@ def test_the_olist_history_needs_an_agreement_then_backfills_to_842_won_deals(pr
     too_late = runner.invoke(app, backfill, env=env)
     assert too_late.exit_code == 2, too_late.output
     message = _one_line(too_late.output)
-    assert (f"no SLA version is in force on {FIRST_DAY} (the day of the first handoff the warehouse holds); its first "
+    assert (f"no SLA version is in force on {FIRST_MONTH} (the first day of the month of {FIRST_DAY}, the first "
+            "handoff the warehouse holds; a month is judged by the version in force on its first day); its first "
             "version, 'initial-2018-01-01', is in force from 2018-01-01") in message
-    assert f"lead-sla agreement init --effective-from {FIRST_DAY}" in message
+    assert f"lead-sla agreement init --effective-from {FIRST_MONTH}" in message
 
-    added = runner.invoke(app, ["agreement", "init", "--effective-from", FIRST_DAY], env=env)
+    added = runner.invoke(app, ["agreement", "init", "--effective-from", FIRST_MONTH], env=env)
     assert added.exit_code == 0, added.output
     assert "until version 'initial-2018-01-01' (2018-01-01)" in _one_line(added.output)
 

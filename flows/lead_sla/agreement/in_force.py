@@ -1,7 +1,7 @@
 """An agreement version in force for every day a build judges, checked before anything is built.
 
 A build as of day D judges every handoff up to D by the SLA and ICP versions in force on the
-handoff's day. History older than the agreement's first version would otherwise reach dbt and fail
+handoff's day, and every month of marketing targets by the version in force on the month's first day. History older than the agreement's first version would otherwise reach dbt and fail
 there with a test that says nothing of the cause (``not_null_fct_sales_sla_priority``, thousands of
 rows). :func:`require_in_force` says so first, naming the day and the first version.
 """
@@ -54,7 +54,7 @@ def require_in_force(agreement: Agreement, first: date, last: date, *, why: str)
                     "(into LEAD_SLA_CONFIG_DIR)")
         else:
             hint = f"the versions of {file} leave {day} uncovered (an effective_to with no version after it)"
-        where = f" ({why})" if day == first and why else ""
+        where = f" ({why}; a month is judged by the version in force on its first day)" if day == first and why else ""
         raise AgreementNotInForce(f"{file}: no {label} version is in force on {day}{where}; {hint}", day)
 
 
@@ -74,13 +74,22 @@ def first_handoff_day(conn: duckdb.DuckDBPyConnection, reporting_timezone: str) 
     return row[0] if row and row[0] is not None else None
 
 
+def first_judged_day(day: date) -> date:
+    """The first day a build judges when its history starts on ``day``: the first of that month,
+    since a month's marketing targets are those of the version in force on its first day."""
+    return day.replace(day=1)
+
+
 def require_in_force_for_build(agreement: Agreement, conn: duckdb.DuckDBPyConnection, build_day: date,
                                reporting_timezone: str) -> None:
-    """Every day a build as of ``build_day`` judges, from the first handoff the warehouse holds
-    (or ``build_day`` itself) to ``build_day``, has an SLA and an ICP version in force."""
+    """Every day a build as of ``build_day`` judges, from the first day of the month of the first
+    handoff the warehouse holds (or of ``build_day``) to ``build_day``, has an SLA and an ICP
+    version in force."""
     first = first_handoff_day(conn, reporting_timezone)
     if first is None or first > build_day:
-        require_in_force(agreement, build_day, build_day, why="the day being built")
+        require_in_force(agreement, first_judged_day(build_day), build_day,
+                         why=f"the first day of the month of {build_day}, the day being built")
     else:
-        require_in_force(agreement, first, build_day, why="the day of the first handoff the warehouse holds")
+        require_in_force(agreement, first_judged_day(first), build_day,
+                         why=f"the first day of the month of {first}, the first handoff the warehouse holds")
 
