@@ -171,6 +171,74 @@ def test_loads_may_be_named_and_a_name_used_twice_is_refused():
         ])
 
 
+# --- unmapped columns of a file read by several loads ---------------------------------------------
+
+LEADS = (
+    "lead_id,email,first_seen,router,landing_page,notes",
+    "l1,ann@example.com,2026-03-02 09:00:00,auto,/pricing,called twice",
+)
+
+
+def leads_mapping(contacts: dict[str, object] | None = None, changes: dict[str, object] | None = None) -> SourceMapping:
+    """One leads file read by a contacts load and a lifecycle_changes load (in that order)."""
+    return SourceMapping(name="test", loads=[
+        StreamLoad(stream="contacts", files="leads.csv", columns={
+            "contact_id": "lead_id", "created_at": "first_seen", "updated_at": "first_seen"}, **(contacts or {})),
+        StreamLoad(stream="lifecycle_changes", files="leads.csv", columns={
+            "change_id": "lead_id || ':mql'", "contact_id": "lead_id", "to_stage": "'mql'",
+            "changed_at": "first_seen", "changed_by": "router"}, **(changes or {})),
+    ])
+
+
+def land_leads(conn: duckdb.DuckDBPyConnection, landing: Path, mapping: SourceMapping) -> None:
+    export(landing, "leads.csv", *LEADS)
+    for stream in mapping.streams:
+        extract_stream_files(conn, landing, mapping, stream)
+
+
+def extra_columns(conn: duckdb.DuckDBPyConnection, stream: str) -> list[str]:
+    from lead_sla.sources.streams import get_stream
+
+    contract = set(get_stream(stream).column_names)
+    return [c for c in raw_columns(conn, stream) if c not in contract and not c.startswith("_")]
+
+
+def test_a_files_unmapped_columns_land_once_with_its_first_load_and_mapped_ones_nowhere_else(conn, landing):
+    land_leads(conn, landing, leads_mapping())
+    # landing_page and notes no load maps: they land once, with the file's first load (contacts);
+    # router is mapped by the lifecycle_changes load (changed_by), email fills contacts.email.
+    assert extra_columns(conn, "contacts") == ["landing_page", "notes"]
+    assert extra_columns(conn, "lifecycle_changes") == []
+    assert conn.execute("select contact_id, email, landing_page, notes from raw.contacts").fetchall() == [
+        ("l1", "ann@example.com", "/pricing", "called twice")]
+    assert conn.execute("select change_id, changed_by from raw.lifecycle_changes").fetchall() == [("l1:mql", "auto")]
+
+
+def test_a_load_that_asks_for_the_extra_columns_gets_them_instead_of_the_first(conn, landing):
+    land_leads(conn, landing, leads_mapping(changes={"extra_columns": True}))
+    assert extra_columns(conn, "contacts") == []
+    assert extra_columns(conn, "lifecycle_changes") == ["landing_page", "notes"]  # email is contacts.email
+
+
+def test_extra_columns_false_on_every_load_lands_no_unmapped_column(conn, landing):
+    land_leads(conn, landing, leads_mapping(contacts={"extra_columns": False}, changes={"extra_columns": False}))
+    assert extra_columns(conn, "contacts") == [] and extra_columns(conn, "lifecycle_changes") == []
+    assert conn.execute("select count(*) from raw.contacts").fetchone() == (1,)
+
+
+def test_a_file_read_by_one_load_still_lands_every_new_column(conn, landing):
+    export(landing, "leads.csv", *LEADS)
+    only = SourceMapping(name="test", loads=[leads_mapping().loads[1]])
+    extract_stream_files(conn, landing, only, "lifecycle_changes")
+    assert extra_columns(conn, "lifecycle_changes") == ["email", "landing_page", "notes"]
+
+
+def test_two_loads_of_one_stream_from_one_file_land_neither_ones_mapped_column_as_an_extra(conn, landing):
+    export(landing, "deals.csv", *DEALS)
+    extract_stream_files(conn, landing, REPS, "users")
+    assert "sr_id" not in raw_columns(conn, "users") and "sdr_id" not in raw_columns(conn, "users")
+
+
 # --- date-only columns --------------------------------------------------------------------------
 
 CONTACTS_BY_DAY = ("contact_id,first_contact_date,modified", "c1,2026-03-02,2026-03-02 09:00:00")

@@ -34,7 +34,7 @@ def test_the_olist_excerpts_are_in_the_shipped_mapping_as_written():
 def hubspot(tmp_path: Path) -> tuple[Path, Path]:
     """The doc's HubSpot-style mapping, and a landing folder holding the doc's file (one line in cp1252)."""
     [mapping_text] = [block for block in fenced("yaml") if block.startswith("name: hubspot_contacts")]
-    [csv_text] = fenced("csv")
+    [csv_text] = [block for block in fenced("csv") if block.startswith("Record ID,")]
     mapping = tmp_path / "hubspot.yml"
     mapping.write_text(mapping_text, encoding="utf-8")
     lines = csv_text.splitlines(keepends=True)
@@ -71,7 +71,10 @@ def test_the_hubspot_example_lands_as_the_doc_says(tmp_path, hubspot):
             ("101:sql", "2026-03-05 12:00:00"), ("102:mql", "2026-03-04 12:00:00"),
             ("102:sql", "2026-03-09 12:00:00"), ("104:mql", "2026-03-05 12:00:00"),
         ]
-        assert conn.execute('select count("Email") from raw.lifecycle_changes').fetchone() == (6,)
+        # every column is mapped by one of the four loads: none lands as an extra column anywhere
+        for table in ("contacts", "lifecycle_changes"):
+            columns = [c for (c,) in conn.execute(f"select column_name from (describe raw.{table})").fetchall()]
+            assert "Email" not in columns and "Became a Customer Date" not in columns, table
         again = extract_stream_files(conn, landing, mapping, "lifecycle_changes")
         assert (again.files_loaded, again.files_skipped) == (0, 3)
     finally:
@@ -90,5 +93,43 @@ def test_without_the_filter_the_unreached_stages_would_be_quarantined(tmp_path, 
         assert {reason for (reason,) in conn.execute("select reason from quarantine.rows").fetchall()} == {
             "missing required changed_at"
         }
+    finally:
+        conn.close()
+
+
+def _example(name: str, tmp_path: Path, files: dict[str, str]) -> tuple[Path, Path]:
+    """The doc's mapping named ``name`` and a landing folder with the doc's files (first line -> file)."""
+    [mapping_text] = [block for block in fenced("yaml") if block.startswith(f"name: {name}\n")]
+    mapping = tmp_path / f"{name}.yml"
+    mapping.write_text(mapping_text, encoding="utf-8")
+    landing = tmp_path / "landing"
+    for header, relative in files.items():
+        [text] = [block for block in fenced("csv") if block.startswith(header)]
+        (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (landing / relative).write_text(text, encoding="utf-8")
+    return mapping, landing
+
+
+def _extra_columns(conn, stream: str) -> list[str]:  # noqa: ANN001 - a DuckDB connection
+    from lead_sla.sources.streams import get_stream
+
+    contract = set(get_stream(stream).column_names)
+    names = [c for (c,) in conn.execute(f"select column_name from (describe raw.{stream})").fetchall()]
+    return [c for c in names if c not in contract and not c.startswith("_")]
+
+
+def test_the_unmapped_columns_example_lands_them_once_as_the_doc_says(tmp_path):
+    mapping_path, landing = _example("leads_export", tmp_path, {"lead_id,email,": "leads.csv"})
+    mapping = load_mapping(mapping_path)
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        ensure_raw_schema(conn)
+        for stream in mapping.streams:
+            extract_stream_files(conn, landing, mapping, stream)
+        assert conn.execute("select email, landing_page, notes from raw.contacts").fetchall() == [
+            ("ann@example.com", "/pricing", "called twice")]
+        assert conn.execute("select changed_by from raw.lifecycle_changes").fetchall() == [("auto",)]
+        assert _extra_columns(conn, "contacts") == ["landing_page", "notes"]
+        assert _extra_columns(conn, "lifecycle_changes") == []
     finally:
         conn.close()

@@ -22,7 +22,7 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
-from lead_sla.landing.loader import BatchResult, BatchSpec, land_batch
+from lead_sla.landing.loader import BatchResult, BatchSpec, columns_mapped, land_batch
 from lead_sla.landing.raw import RAW_SCHEMA
 from lead_sla.sources.files import LINE_COLUMN, ParsedFile, as_json, as_text, read_file, sha256_of
 from lead_sla.sources.mapping import SourceMapping, StreamLoad, export_date_of, file_format
@@ -128,6 +128,16 @@ def _files_of(landing_dir: Path, load: StreamLoad, up_to: date | None) -> list[t
     return [(path, relative) for _, relative, path in found]
 
 
+def _readers(landing_dir: Path, mapping: SourceMapping, up_to: date | None) -> dict[str, list[StreamLoad]]:
+    """Per file (relative path), every load of the mapping that reads it, in mapping order: a file's
+    unmapped columns land with one of them, and a column one of them maps lands nowhere else."""
+    readers: dict[str, list[StreamLoad]] = {}
+    for load in mapping.loads:
+        for _, relative in _files_of(landing_dir, load, up_to):
+            readers.setdefault(relative, []).append(load)
+    return readers
+
+
 def pending_files(landing_dir: Path, mapping: SourceMapping, stream: str, up_to: date | None) -> list[tuple[Path, str]]:
     """(path, relative path) of the stream's files, oldest export day first, none after ``up_to``."""
     found = {item for load in mapping.loads_for(stream) for item in _files_of(landing_dir, load, up_to)}
@@ -156,6 +166,7 @@ def extract_stream_files(
     report = StreamReport(stream=stream_name, batch_id=new_batch_id(stream_name))
     loaded, seen = _landed_files(conn, stream_name)
     loads = [(load, mapping.load_key(load), _files_of(landing_dir, load, up_to)) for load in mapping.loads_for(stream_name)]
+    readers = _readers(landing_dir, mapping, up_to)
     # Bookkeeping from before loads were told apart (load key '') belongs to the first load that
     # reads the file: the one that landed it then.
     legacy_owner: dict[str, str] = {}
@@ -174,6 +185,8 @@ def extract_stream_files(
                 report.files_skipped += 1
                 continue
             parsed = read_file(path, file_format(load, path), mapping.encoding_for(load))
+            others = [other for other in readers.get(relative, []) if other is not load]
+            source_columns = list(parsed.columns)
             spec = BatchSpec(
                 stream=stream,
                 source_name=f"files:{mapping.name}",
@@ -191,6 +204,10 @@ def extract_stream_files(
                 load_key=key,
                 file_size=stat.st_size,
                 file_mtime_ns=stat.st_mtime_ns,
+                keep_extras=mapping.keeps_extras(load, readers.get(relative, [load])),
+                mapped_elsewhere=frozenset(
+                    c.lower() for other in others for c in columns_mapped(other.contract, other.columns, source_columns)
+                ),
             )
             result = land_batch(
                 conn, spec, parsed.to_arrow(), parsed.rejects,

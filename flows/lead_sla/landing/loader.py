@@ -62,6 +62,8 @@ class BatchSpec:
     load_key: str = ""                    # which of the mapping's loads (``SourceMapping.load_key``)
     file_size: int | None = None
     file_mtime_ns: int | None = None
+    keep_extras: bool = True              # land the unmapped source columns as extra raw columns
+    mapped_elsewhere: frozenset[str] = frozenset()  # source columns (lower case) other loads of the file map
 
 
 @dataclass(frozen=True)
@@ -225,13 +227,27 @@ def _plan_columns(spec: BatchSpec, source_columns: Sequence[str]) -> _ColumnPlan
             )
         else:
             mapped[name] = "CAST(NULL AS VARCHAR)"
-    used_text = " ".join(expressions.values())
     landing_taken = {name.lower() for name in contract}
+    used = columns_mapped(spec.stream, expressions, source_columns)
     extras = {
         _distinct(sql_name[c], landing_taken): sql_name[c] for c in source_columns
-        if c not in identity_sources and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
+        if spec.keep_extras and c not in used and not c.startswith("_") and c.lower() not in spec.mapped_elsewhere
     }
     return _ColumnPlan([sql_name[c] for c in source_columns], mapped, extras)
+
+
+def columns_mapped(stream: Stream, expressions: dict[str, str], source_columns: Sequence[str]) -> set[str]:
+    """The source columns a load maps onto ``stream``: those named in its ``columns`` expressions, and
+    those that fill a contract column of the same name (ignoring case) that no expression fills."""
+    used_text = " ".join(expressions.values())
+    used = {c for c in source_columns if re.search(rf"\b{re.escape(c)}\b", used_text)}
+    for name in stream.column_names:
+        if name in expressions:
+            continue
+        same = name if name in source_columns else next((c for c in source_columns if c.lower() == name.lower()), None)
+        if same is not None:
+            used.add(same)
+    return used
 
 
 def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:

@@ -24,8 +24,8 @@ loads:
 
 Columns not named under ``columns`` are taken from the source column of the same name
 (identity, case-insensitive), so the demo exports need no ``columns`` at all. Source columns
-that are neither mapped nor part of the contract land too, as extra raw columns (a new column
-never gets lost). The file is read as text: ``NO`` stays ``NO``. Every key is described in
+that no load of the file maps land too, as extra raw columns of one stream (a new column never
+gets lost): the first load of the file, or those with ``extra_columns: true``. The file is read as text: ``NO`` stays ``NO``. Every key is described in
 ``docs/mappings.md``.
 """
 
@@ -140,6 +140,11 @@ class StreamLoad(BaseModel):
     where: str | None = Field(
         default=None, description="DuckDB SQL condition over the source columns; rows it does not accept are skipped"
     )
+    extra_columns: bool | None = Field(
+        default=None,
+        description="land the file's unmapped columns as extra raw columns of this stream; default: only the "
+                    "first load of the file does (or the loads that say true)",
+    )
 
     @field_validator("stream")
     @classmethod
@@ -250,6 +255,17 @@ class SourceMapping(BaseModel):
 
     def missing_for(self, load: StreamLoad) -> list[str]:
         return load.missing_values if load.missing_values is not None else self.missing_values
+
+    def keeps_extras(self, load: StreamLoad, readers: list[StreamLoad]) -> bool:
+        """Whether ``load`` lands the unmapped columns of a file that ``readers`` (this mapping's loads
+        reading it, in mapping order, ``load`` among them) all read: its own ``extra_columns``, else
+        true only for the first reader that does not say false, and only when no reader says true."""
+        if load.extra_columns is not None:
+            return load.extra_columns
+        if any(reader.extra_columns for reader in readers):
+            return False
+        first = next((reader for reader in readers if reader.extra_columns is not False), None)
+        return first is load
 
     def loads_for(self, stream: str) -> list[StreamLoad]:
         return [load for load in self.loads if load.stream == stream]
