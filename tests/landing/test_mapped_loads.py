@@ -3,6 +3,7 @@ columns and row filters. Each test lands a small export the way a user would wri
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -370,3 +371,73 @@ def test_an_old_batches_table_gets_the_filtered_count_column(tmp_path):
     ensure_raw_schema(old)
     assert old.execute("select batch_id, rows_read, rows_filtered from raw._batches").fetchall() == [("b0", 1, None)]
     old.close()
+
+
+# --- lookups across files of one export -----------------------------------------------------------
+
+
+def team_mapping(**lookup: object) -> SourceMapping:
+    """Reps from the reps file; their manager, office zone and country from the teams file."""
+    teams = {"files": "teams/*/teams.csv", "key": "Team", "on": "team_name", **lookup}
+    return SourceMapping(name="test", loads=[StreamLoad(
+        stream="users", files="reps/*/reps.csv", lookups={"teams": teams},
+        columns={"owner_id": "rep_id", "team": "'sdr'", "manager_id": "teams.Manager",
+                 "timezone": """coalesce(teams."Office Zone", 'UTC')""", "country": "teams.Country",
+                 "work_start": "'09:00'", "work_end": "'17:00'", "updated_at": "updated"},
+    )])
+
+
+def export_in(landing: Path, relative: str, *lines: str) -> None:
+    (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+    (landing / relative).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+TEAMS = "Team,Manager,Office Zone,Country"
+
+
+def test_a_lookup_takes_columns_from_another_file_of_the_export_as_known_on_the_records_day(conn, landing):
+    export_in(landing, "teams/2026-03-01/teams.csv", TEAMS, "north,m1,America/Sao_Paulo,BR", "south,m2,Europe/Berlin,DE")
+    export_in(landing, "teams/2026-03-05/teams.csv", TEAMS, "north,m5,America/Sao_Paulo,BR", "south,m2,Europe/Berlin,DE")
+    export_in(landing, "reps/2026-03-02/reps.csv", "rep_id,name,team_name,updated",
+              "r1,Ana,north,2026-03-02 09:00:00", "r2,Bo,south,2026-03-02 09:00:00", "r3,Cy,,2026-03-02 09:00:00")
+    export_in(landing, "reps/2026-03-06/reps.csv", "rep_id,name,team_name,updated", "r1,Ana,north,2026-03-06 09:00:00")
+
+    report = extract_stream_files(conn, landing, team_mapping(), "users")
+
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 4, 0)
+    assert conn.execute(
+        "select owner_id, updated_at, manager_id, timezone, country from raw.users order by 1, 2"
+    ).fetchall() == [
+        ("r1", "2026-03-02 09:00:00", "m1", "America/Sao_Paulo", "BR"),  # the teams file of Mar 1
+        ("r1", "2026-03-06 09:00:00", "m5", "America/Sao_Paulo", "BR"),  # of Mar 5: north's new manager
+        ("r2", "2026-03-02 09:00:00", "m2", "Europe/Berlin", "DE"),
+        ("r3", "2026-03-02 09:00:00", None, "UTC", None),               # no team: nothing to look up
+    ]
+    assert not {"Manager", "Team", "teams"} & set(raw_columns(conn, "users"))  # lookups add no extra column
+
+
+def test_within_one_lookup_file_the_last_row_of_a_key_wins(conn, landing):
+    export_in(landing, "teams/teams.csv", TEAMS, "north,m1,UTC,BR", "north,m2,UTC,BR")  # no day: always read
+    export_in(landing, "reps/2026-03-02/reps.csv", "rep_id,name,team_name,updated", "r1,Ana,north,2026-03-02 09:00:00")
+    extract_stream_files(conn, landing, team_mapping(files="teams/teams.csv"), "users")
+    assert conn.execute("select manager_id from raw.users").fetchall() == [("m2",)]
+
+
+@pytest.mark.parametrize(("lookup", "message"), [
+    pytest.param({"key": "Team Name"}, "lookup 'teams' of load 'users:reps/*/reps.csv': key column 'Team Name' is not "
+                 "in its files", id="unknown-key"),
+    pytest.param({"files": "offices/*.csv"}, "lookup 'teams': no file matches 'offices/*.csv' exported on or before "
+                 "2026-03-02", id="no-file"),
+    pytest.param({"on": "team_nom"}, "its `columns`, `where` or `lookups` SQL does not run on this file", id="bad-on"),
+])
+def test_a_lookup_that_cannot_be_made_fails_the_file_naming_the_lookup(conn, landing, lookup, message):
+    export_in(landing, "teams/2026-03-01/teams.csv", TEAMS, "north,m1,UTC,BR")
+    export_in(landing, "reps/2026-03-02/reps.csv", "rep_id,name,team_name,updated", "r1,Ana,north,2026-03-02 09:00:00")
+    with pytest.raises(MappingError, match=re.escape(message)):
+        extract_stream_files(conn, landing, team_mapping(**lookup), "users")
+    assert conn.execute("select count(*) from raw.users").fetchone() == (0,)
+
+
+def test_a_lookup_name_must_be_a_plain_sql_name():
+    with pytest.raises(ValueError, match="lookup name 'the teams' must be a plain SQL name"):
+        StreamLoad(stream="users", files="reps.csv", lookups={"the teams": {"files": "t.csv", "key": "k", "on": "k"}})

@@ -133,3 +133,29 @@ def test_the_unmapped_columns_example_lands_them_once_as_the_doc_says(tmp_path):
         assert _extra_columns(conn, "lifecycle_changes") == []
     finally:
         conn.close()
+
+
+def test_the_lookup_example_lands_as_the_doc_says(tmp_path):
+    mapping_path, landing = _example("team_export", tmp_path, {
+        "rep_id,": "reps/2026-03-02/reps.csv", "Team,": "teams/2026-03-02/teams.csv"})
+    mapping = load_mapping(mapping_path)
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        ensure_raw_schema(conn)
+        report = extract_stream_files(conn, landing, mapping, "users")
+        assert (report.rows_loaded, report.rows_quarantined) == (3, 0)
+        assert conn.execute("select name, manager_id, timezone, country from raw.users order by 1").fetchall() == [
+            ("Ana", "m1", "America/Sao_Paulo", "BR"), ("Bo", "m2", "Europe/Berlin", "DE"), ("Cy", None, "UTC", None)]
+        assert _extra_columns(conn, "users") == []
+
+        # The north team's new manager, from the teams file of Mar 5, reaches Ana's version of Mar 6 only.
+        teams = (landing / "teams/2026-03-02/teams.csv").read_text()
+        (landing / "teams/2026-03-05").mkdir()
+        (landing / "teams/2026-03-05/teams.csv").write_text(teams.replace("north,m1,", "north,m5,"))
+        (landing / "reps/2026-03-06").mkdir()
+        (landing / "reps/2026-03-06/reps.csv").write_text("rep_id,name,team_name,updated\nr1,Ana,north,2026-03-06 09:00:00\n")
+        extract_stream_files(conn, landing, mapping, "users")
+        assert conn.execute("select updated_at, manager_id from raw.users where name = 'Ana' order by 1").fetchall() == [
+            ("2026-03-02 09:00:00", "m1"), ("2026-03-06 09:00:00", "m5")]
+    finally:
+        conn.close()

@@ -43,6 +43,17 @@ class MissingColumnError(ValueError):
 
 
 @dataclass(frozen=True)
+class LookupTable:
+    """A load's lookup, read: the rows of its files (oldest first, so a later row wins) and how to join."""
+
+    name: str                             # the struct column the load's SQL reads: <name>.<column>
+    table: pa.Table                       # text columns plus ``_order`` (ascending: older file, earlier line)
+    key: str                              # the lookup files' column to join on
+    on: str                               # SQL over the batch's source columns giving the key
+    location: str                         # the lookup's glob, for messages
+
+
+@dataclass(frozen=True)
 class BatchSpec:
     """How a batch's source columns become the stream's columns."""
 
@@ -62,6 +73,7 @@ class BatchSpec:
     load_key: str = ""                    # which of the mapping's loads (``SourceMapping.load_key``)
     file_size: int | None = None
     file_mtime_ns: int | None = None
+    lookups: tuple[LookupTable, ...] = ()  # other files of the export, joined on a key
     keep_extras: bool = True              # land the unmapped source columns as extra raw columns
     mapped_elsewhere: frozenset[str] = frozenset()  # source columns (lower case) other loads of the file map
 
@@ -228,7 +240,7 @@ def _plan_columns(spec: BatchSpec, source_columns: Sequence[str]) -> _ColumnPlan
         else:
             mapped[name] = "CAST(NULL AS VARCHAR)"
     landing_taken = {name.lower() for name in contract}
-    used = columns_mapped(spec.stream, expressions, source_columns)
+    used = columns_mapped(spec.stream, expressions, source_columns, [lookup.on for lookup in spec.lookups])
     extras = {
         _distinct(sql_name[c], landing_taken): sql_name[c] for c in source_columns
         if spec.keep_extras and c not in used and not c.startswith("_") and c.lower() not in spec.mapped_elsewhere
@@ -236,10 +248,12 @@ def _plan_columns(spec: BatchSpec, source_columns: Sequence[str]) -> _ColumnPlan
     return _ColumnPlan([sql_name[c] for c in source_columns], mapped, extras)
 
 
-def columns_mapped(stream: Stream, expressions: dict[str, str], source_columns: Sequence[str]) -> set[str]:
-    """The source columns a load maps onto ``stream``: those named in its ``columns`` expressions, and
-    those that fill a contract column of the same name (ignoring case) that no expression fills."""
-    used_text = " ".join(expressions.values())
+def columns_mapped(stream: Stream, expressions: dict[str, str], source_columns: Sequence[str],
+                   lookup_keys: Sequence[str] = ()) -> set[str]:
+    """The source columns a load maps onto ``stream``: those named in its ``columns`` expressions or
+    its lookups' ``on``, and those that fill a contract column of the same name (ignoring case) that
+    no expression fills."""
+    used_text = " ".join([*expressions.values(), *lookup_keys])
     used = {c for c in source_columns if re.search(rf"\b{re.escape(c)}\b", used_text)}
     for name in stream.column_names:
         if name in expressions:
@@ -256,6 +270,42 @@ def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:
         return expression
     cases = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in value_map.items())
     return f"CASE ({expression}) {cases} ELSE ({expression}) END"
+
+
+def _create_lookup(conn: duckdb.DuckDBPyConnection, index: int, lookup: LookupTable, spec: BatchSpec,
+                   source_columns: Sequence[str]) -> tuple[str, str]:
+    """A temp table ``_lookup_<index>`` of (``_key``, ``_value``): one row per key, the latest, its
+    columns (after ``missing_values``) as a struct; returns the join the batch's query adds."""
+    if lookup.name.lower() in {c.lower() for c in source_columns}:
+        raise MappingError(f"{spec.location}: load {spec.load_key or spec.stream.name!r}: lookup {lookup.name!r} has the "
+                           "name of a column of this file; give the lookup another name")
+    columns = [c for c in lookup.table.column_names if c != "_order"]
+    key = lookup.key if lookup.key in columns else next((c for c in columns if c.lower() == lookup.key.lower()), None)
+    if key is None:
+        raise MappingError(f"{lookup.location}: lookup {lookup.name!r} of load {spec.load_key or spec.stream.name!r}: "
+                           f"key column {lookup.key!r} is not in its files (columns found: {', '.join(columns) or 'none'})")
+    taken: set[str] = set()
+    names = {c: _distinct(c, taken) for c in columns}
+    missing = ", ".join(_literal(v) for v in spec.missing_values) or "NULL"
+    fields = ", ".join(
+        f"{_quote(names[c])} := CASE WHEN trim({_quote(c)}) IN ({missing}) THEN NULL ELSE {_quote(c)} END" for c in columns
+    )
+    source = f"_lookup_source_{index}"
+    conn.register(source, lookup.table)
+    try:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _lookup_{index} AS
+            SELECT CAST({_quote(key)} AS VARCHAR) AS _key, struct_pack({fields}) AS _value
+            FROM {source}
+            WHERE nullif(trim({_quote(key)}), '') IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _order DESC) = 1
+            """
+        )
+    finally:
+        conn.unregister(source)
+    return (f"LEFT JOIN _lookup_{index} ON _lookup_{index}._key = CAST(({lookup.on}) AS VARCHAR)",
+            f"_lookup_{index}._value AS {_quote(lookup.name)}")
 
 
 def _current_cursor(conn: duckdb.DuckDBPyConnection, stream: str, source: str) -> str | None:
@@ -320,11 +370,16 @@ def land_batch(
             conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_quote(extra)} VARCHAR")
         conn.register("_batch_source", records)
         try:
+            joins = [] if is_empty_file else [
+                _create_lookup(conn, index, lookup, spec, source_columns) for index, lookup in enumerate(spec.lookups)
+            ]
             conn.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _batch AS
                 WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM _batch_source),
-                kept AS (SELECT * FROM cleaned WHERE {f'({spec.where})' if spec.where and not is_empty_file else 'true'}),
+                looked AS (SELECT cleaned.*{''.join(', ' + value for _, value in joins)} FROM cleaned
+                           {' '.join(join for join, _ in joins)}),
+                kept AS (SELECT * FROM looked WHERE {f'({spec.where})' if spec.where and not is_empty_file else 'true'}),
                 mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM kept),
                 checked AS (
                     SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
@@ -338,8 +393,9 @@ def land_batch(
         except (duckdb.BinderException, duckdb.ParserException, duckdb.ConversionException) as exc:
             # A column the SQL names is not in this file, or the SQL is wrong: the mapping's fault.
             where = f" (where: {spec.where})" if spec.where else ""
+            parts = "`columns`, `where` or `lookups`" if spec.lookups else "`columns` or `where`"
             raise MappingError(
-                f"{spec.location}: load {spec.load_key or spec.stream.name!r}: its `columns` or `where` SQL "
+                f"{spec.location}: load {spec.load_key or spec.stream.name!r}: its {parts} SQL "
                 f"does not run on this file{where}: {str(exc).splitlines()[0]}"
             ) from None
         conn.unregister("_batch_source")
@@ -430,6 +486,8 @@ def land_batch(
         )
         conn.execute("DROP TABLE IF EXISTS _batch")
         conn.execute("DROP TABLE IF EXISTS _batch_new")
+        for index in range(len(spec.lookups)):
+            conn.execute(f"DROP TABLE IF EXISTS _lookup_{index}")
         if before_commit is not None:
             before_commit()
         conn.execute("COMMIT")

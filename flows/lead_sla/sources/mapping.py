@@ -20,6 +20,12 @@ loads:
       lifecycle_stage: "'mql'"
     values:                           # value maps applied after the expressions
       source: {paid_search: paid}
+  - stream: users
+    files: "reps/*/reps.csv"
+    lookups:                          # another file set of the export, joined on a key
+      teams: {files: "teams/*/teams.csv", key: Team, on: team_name}
+    columns:
+      manager_id: teams.Manager       # <lookup>.<column>
 ```
 
 Columns not named under ``columns`` are taken from the source column of the same name
@@ -113,6 +119,26 @@ def _check_encoding(name: str) -> str:
     return name
 
 
+_LOOKUP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Lookup(BaseModel):
+    """Another file set of the same export, joined to each record: ``<name>.<column>`` in SQL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: str = Field(description="glob, relative to the landing folder")
+    key: str = Field(min_length=1, description="the lookup files' column that identifies a row")
+    on: str = Field(min_length=1, description="DuckDB SQL over the load's source columns: the key to look up")
+    format: FileFormat | None = None
+    encoding: str | None = Field(default=None, description="text encoding of the lookup files; the load's when unset")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, name: str | None) -> str | None:
+        return None if name is None else _check_encoding(name)
+
+
 class StreamLoad(BaseModel):
     """How one target stream is read from a set of files."""
 
@@ -140,6 +166,10 @@ class StreamLoad(BaseModel):
     where: str | None = Field(
         default=None, description="DuckDB SQL condition over the source columns; rows it does not accept are skipped"
     )
+    lookups: dict[str, Lookup] = Field(
+        default_factory=dict,
+        description="name -> another file set joined on a key; its columns are <name>.<column> in columns and where",
+    )
     extra_columns: bool | None = Field(
         default=None,
         description="land the file's unmapped columns as extra raw columns of this stream; default: only the "
@@ -162,6 +192,14 @@ class StreamLoad(BaseModel):
     @classmethod
     def _encoding(cls, name: str | None) -> str | None:
         return None if name is None else _check_encoding(name)
+
+    @field_validator("lookups")
+    @classmethod
+    def _lookup_names(cls, lookups: dict[str, Lookup]) -> dict[str, Lookup]:
+        for name in lookups:
+            if not _LOOKUP_NAME.match(name) or name.startswith("_"):
+                raise ValueError(f"lookup name {name!r} must be a plain SQL name (letters, digits, _; not starting with _)")
+        return lookups
 
     @field_validator("date_columns")
     @classmethod
@@ -302,8 +340,8 @@ def _place(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def file_format(load: StreamLoad, path: Path) -> FileFormat:
-    """The declared format of ``load``, else the one the file's suffix implies."""
+def file_format(load: StreamLoad | Lookup, path: Path) -> FileFormat:
+    """The declared format of ``load`` (or lookup), else the one the file's suffix implies."""
     if load.format:
         return load.format
     try:
