@@ -159,3 +159,27 @@ def test_the_lookup_example_lands_as_the_doc_says(tmp_path):
             ("2026-03-02 09:00:00", "m1"), ("2026-03-06 09:00:00", "m5")]
     finally:
         conn.close()
+
+
+def test_the_snapshot_example_lands_as_the_doc_says(tmp_path):
+    mapping_path, landing = _example("roster_snapshots", tmp_path, {"id,name,team,timezone": "roster/2026-03-01/users.csv"})
+    mapping = load_mapping(mapping_path)
+    roster = (landing / "roster/2026-03-01/users.csv").read_text()
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        ensure_raw_schema(conn)
+        first = extract_stream_files(conn, landing, mapping, "users")
+        assert (first.rows_loaded, first.cursor) == (2, "2026-03-01 12:00:00")
+        (landing / "roster/2026-03-02").mkdir()
+        (landing / "roster/2026-03-02/users.csv").write_text(roster)
+        same = extract_stream_files(conn, landing, mapping, "users")
+        assert (same.rows_read, same.rows_loaded, same.rows_duplicate) == (2, 0, 2)
+        (landing / "roster/2026-03-03").mkdir()
+        (landing / "roster/2026-03-03/users.csv").write_text(roster.replace("u1,Ana,sdr,Europe/Berlin", "u1,Ana,sdr,America/New_York"))
+        moved = extract_stream_files(conn, landing, mapping, "users")
+        assert (moved.rows_loaded, moved.rows_duplicate) == (1, 1)
+        assert conn.execute("select name, timezone, updated_at from raw.users order by 1, 3").fetchall() == [
+            ("Ana", "Europe/Berlin", "2026-03-01 12:00:00"), ("Ana", "America/New_York", "2026-03-03 12:00:00"),
+            ("Bo", "Europe/Berlin", "2026-03-01 12:00:00")]
+    finally:
+        conn.close()

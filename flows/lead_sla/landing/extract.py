@@ -77,6 +77,7 @@ class StreamReport:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     rows_filtered: int = 0
+    rows_deleted: int = 0
     cursor: str | None = None
     error: str | None = None
     batches: list[BatchResult] = field(default_factory=list)
@@ -88,6 +89,7 @@ class StreamReport:
         self.rows_duplicate += result.rows_duplicate
         self.rows_quarantined += result.rows_quarantined
         self.rows_filtered += result.rows_filtered
+        self.rows_deleted += result.rows_deleted
         self.cursor = result.cursor_after
 
 
@@ -126,6 +128,10 @@ def _files_of(landing_dir: Path, load: StreamLoad, up_to: date | None) -> list[t
         found.append((day or date.min, relative, path))
     found.sort()
     return [(path, relative) for _, relative, path in found]
+
+
+def _literal_sql(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _readers(landing_dir: Path, mapping: SourceMapping, up_to: date | None) -> dict[str, list[StreamLoad]]:
@@ -215,6 +221,13 @@ def extract_stream_files(
             if any((k, relative, sha) in loaded for k in keys):
                 report.files_skipped += 1
                 continue
+            export_day = export_date_of(relative)
+            snapshot_at = None
+            if load.snapshot:
+                if export_day is None:
+                    raise MappingError(f"{relative}: load {key!r} reads snapshots, but this file's path has no export "
+                                       "day (YYYY-MM-DD): a snapshot's day is the updated_at of the versions it brings")
+                snapshot_at = f"{export_day.isoformat()} 12:00:00"
             parsed = read_file(path, file_format(load, path), mapping.encoding_for(load))
             others = [other for other in readers.get(relative, []) if other is not load]
             source_columns = list(parsed.columns)
@@ -227,10 +240,12 @@ def extract_stream_files(
                 date_columns=frozenset(load.date_columns),
                 date_format=load.date_format,
                 missing_values=mapping.missing_for(load),
-                expressions=load.columns,
+                expressions=(load.columns if snapshot_at is None
+                             else {**load.columns, stream.cursor: _literal_sql(f"{snapshot_at}+00:00")}),
                 value_maps=load.values,
                 where=load.where,
-                export_date=export_date_of(relative),
+                export_date=export_day,
+                snapshot_at=snapshot_at,
                 file_sha256=sha,
                 load_key=key,
                 file_size=stat.st_size,

@@ -74,6 +74,7 @@ class BatchSpec:
     file_size: int | None = None
     file_mtime_ns: int | None = None
     lookups: tuple[LookupTable, ...] = ()  # other files of the export, joined on a key
+    snapshot_at: str | None = None        # a snapshot load: its versions' cursor (UTC text); versions by difference
     keep_extras: bool = True              # land the unmapped source columns as extra raw columns
     mapped_elsewhere: frozenset[str] = frozenset()  # source columns (lower case) other loads of the file map
 
@@ -92,6 +93,7 @@ class BatchResult:
     cursor_before: str | None
     cursor_after: str | None
     rows_filtered: int = 0                # skipped by the load's ``where``: not bad data, not landed
+    rows_deleted: int = 0                 # snapshot loads: deletion versions of records the snapshot no longer holds
 
 
 def _quote(identifier: str) -> str:
@@ -308,6 +310,70 @@ def _create_lookup(conn: duckdb.DuckDBPyConnection, index: int, lookup: LookupTa
             f"_lookup_{index}._value AS {_quote(lookup.name)}")
 
 
+def _content_hash(columns: Sequence[str], alias: str) -> str:
+    return f"md5(concat_ws(chr(31), {', '.join(f'coalesce({alias}.{_quote(c)}, chr(0))' for c in columns)}))"
+
+
+def _compare_with_previous_snapshots(conn: duckdb.DuckDBPyConnection, spec: BatchSpec, table: str,
+                                     extras: Sequence[str], batch_id: str, now: datetime) -> int:
+    """For a snapshot batch: mark in ``_batch._unchanged`` the records whose contract columns equal
+    their latest earlier version from this load's files (they are not new versions), and land a
+    deletion version (``is_deleted`` true, at the snapshot's time) of every record an earlier snapshot
+    held that this one does not. Returns the number of deletion versions landed."""
+    stream, at = spec.stream, spec.snapshot_at
+    key, cursor = _quote(stream.key), _quote(stream.cursor)
+    content = [c for c in stream.column_names if c != stream.cursor]
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _previous AS
+        SELECT r.*, {_content_hash(content, 'r')} AS _content FROM {table} AS r
+        WHERE r._source IN (SELECT path FROM {RAW_SCHEMA}._loaded_files WHERE stream = ? AND load_key = ?)
+            AND r.{cursor} < ?
+        QUALIFY row_number() OVER (PARTITION BY r.{key} ORDER BY r.{cursor} DESC, r._row_hash DESC) = 1
+        """,
+        [stream.name, spec.load_key, at],
+    )
+    conn.execute(
+        f"""UPDATE _batch SET _unchanged = true FROM _previous AS p
+            WHERE p.{key} = _batch.{key} AND _batch._reason = '' AND p._content = {_content_hash(content, '_batch')}"""
+    )
+    if "is_deleted" not in stream.column_names:
+        return 0
+    values = [
+        "'true'" if c == "is_deleted" else (_literal(at) if c == stream.cursor else f"p.{_quote(c)}")
+        for c in stream.column_names
+    ]
+    hashed = ", ".join([*(f"coalesce({v}, chr(0))" for v in values), *("chr(0)" for _ in extras)])
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _deleted AS
+        SELECT {', '.join(f'{v} AS {_quote(c)}' for v, c in zip(values, stream.column_names))},
+               md5(concat_ws(chr(31), {hashed})) AS _row_hash
+        FROM _previous AS p
+        WHERE coalesce(p.is_deleted, 'false') <> 'true'
+            AND p.{key} NOT IN (SELECT {key} FROM _batch WHERE {key} IS NOT NULL)
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT INTO {table} ({', '.join(_quote(c) for c in stream.column_names)},
+                             _batch_id, _extracted_at, _source, _source_line, _export_date, _row_hash)
+        SELECT {', '.join(f'd.{_quote(c)}' for c in stream.column_names)}, ?, ?, ?, NULL, ?, d._row_hash
+        FROM _deleted AS d
+        WHERE NOT EXISTS (SELECT 1 FROM {table} AS r WHERE r.{cursor} = d.{cursor} AND r._row_hash = d._row_hash)
+        ORDER BY d.{key}
+        """,
+        [batch_id, now, spec.location, spec.export_date],
+    )
+    counted = conn.execute(
+        f"""SELECT count(*) FROM _deleted AS d WHERE EXISTS (
+                SELECT 1 FROM {table} AS r WHERE r._batch_id = ? AND r._source = ? AND r._row_hash = d._row_hash)""",
+        [batch_id, spec.location],
+    ).fetchone()
+    conn.execute("DROP TABLE IF EXISTS _deleted")
+    return int(counted[0]) if counted else 0
+
+
 def _current_cursor(conn: duckdb.DuckDBPyConnection, stream: str, source: str) -> str | None:
     row = conn.execute(
         f"SELECT cursor_value FROM {RAW_SCHEMA}._cursors WHERE stream = ? AND source = ?", [stream, source]
@@ -399,12 +465,16 @@ def land_batch(
                 f"does not run on this file{where}: {str(exc).splitlines()[0]}"
             ) from None
         conn.unregister("_batch_source")
+        conn.execute("ALTER TABLE _batch ADD COLUMN _unchanged BOOLEAN DEFAULT false")
+        deleted = 0
+        if spec.snapshot_at is not None and not is_empty_file:
+            deleted = _compare_with_previous_snapshots(conn, spec, table, extras, batch_id, now)
         cursor_col = _quote(stream.cursor)
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _batch_new AS
             WITH good AS (
-                SELECT * FROM _batch WHERE _reason = ''
+                SELECT * EXCLUDE (_unchanged) FROM _batch WHERE _reason = '' AND NOT _unchanged
                 QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY {LINE_COLUMN}) = 1
             ),
             window_ AS (SELECT min({cursor_col}) AS lo, max({cursor_col}) AS hi FROM good)
@@ -452,7 +522,8 @@ def land_batch(
         assert counts is not None
         checked, invalid, loaded, batch_max = counts
         cursor_before = _current_cursor(conn, stream.name, spec.source_name)
-        cursor_after = max([c for c in (cursor_before, batch_max) if c is not None], default=None)
+        cursor_after = max([c for c in (cursor_before, batch_max, spec.snapshot_at if deleted else None)
+                            if c is not None], default=None)
         conn.execute(
             f"""INSERT INTO {RAW_SCHEMA}._cursors VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (stream, source) DO UPDATE SET cursor_value = excluded.cursor_value,
@@ -486,6 +557,7 @@ def land_batch(
         )
         conn.execute("DROP TABLE IF EXISTS _batch")
         conn.execute("DROP TABLE IF EXISTS _batch_new")
+        conn.execute("DROP TABLE IF EXISTS _previous")
         for index in range(len(spec.lookups)):
             conn.execute(f"DROP TABLE IF EXISTS _lookup_{index}")
         if before_commit is not None:
@@ -497,5 +569,5 @@ def land_batch(
     return BatchResult(
         batch_id=batch_id, stream=stream.name, location=spec.location, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=checked - invalid - loaded, rows_quarantined=quarantined,
-        cursor_before=cursor_before, cursor_after=cursor_after, rows_filtered=filtered,
+        cursor_before=cursor_before, cursor_after=cursor_after, rows_filtered=filtered, rows_deleted=deleted,
     )

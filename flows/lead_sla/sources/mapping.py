@@ -26,6 +26,9 @@ loads:
       teams: {files: "teams/*/teams.csv", key: Team, on: team_name}
     columns:
       manager_id: teams.Manager       # <lookup>.<column>
+  - stream: companies
+    files: "accounts/*/accounts.csv"
+    snapshot: true                    # each file is the whole stream on its export day: versions by difference
 ```
 
 Columns not named under ``columns`` are taken from the source column of the same name
@@ -170,6 +173,10 @@ class StreamLoad(BaseModel):
         default_factory=dict,
         description="name -> another file set joined on a key; its columns are <name>.<column> in columns and where",
     )
+    snapshot: bool = Field(
+        default=False,
+        description="each file is the whole stream as of its export day: versions are derived by difference",
+    )
     extra_columns: bool | None = Field(
         default=None,
         description="land the file's unmapped columns as extra raw columns of this stream; default: only the "
@@ -220,6 +227,12 @@ class StreamLoad(BaseModel):
         for target in [*self.columns, *self.values]:
             if target not in stream.column_names:
                 raise ValueError(f"stream {self.stream!r} has no column {target!r}")
+        if self.snapshot and not stream.mutable:
+            raise ValueError(f"snapshot: stream {self.stream!r} keeps every record once (its records never change); "
+                             "only streams of versioned records can be read from snapshots")
+        if self.snapshot and (stream.cursor in self.columns or stream.cursor in self.date_columns):
+            raise ValueError(f"snapshot: {stream.cursor} is the snapshot's export day (12:00 UTC), not a column "
+                             "to map; remove it from columns")
         return self
 
     @property
