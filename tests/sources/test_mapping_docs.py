@@ -183,3 +183,24 @@ def test_the_snapshot_example_lands_as_the_doc_says(tmp_path):
             ("Bo", "Europe/Berlin", "2026-03-01 12:00:00")]
     finally:
         conn.close()
+
+
+def test_the_agreement_for_history_shows_the_refusal_the_build_gives_on_olist(tmp_path):
+    from datetime import date
+
+    from lead_sla.agreement import load_agreement
+    from lead_sla.agreement.in_force import AgreementNotInForce, require_in_force_for_build
+
+    [shown] = fenced("text")
+    conn = connect(tmp_path / "warehouse.duckdb")
+    try:
+        ensure_raw_schema(conn)  # Olist's first mql: first_contact_date 2017-06-14, date-only (12:00 UTC)
+        conn.execute("insert into raw.lifecycle_changes (change_id, contact_id, to_stage, changed_at) "
+                     "values ('m1:mql', 'm1', 'mql', '2017-06-14 12:00:00')")
+        with pytest.raises(AgreementNotInForce) as info:
+            require_in_force_for_build(load_agreement(ROOT / "config"), conn, date(2018, 11, 14), "America/New_York")
+    finally:
+        conn.close()
+    assert shown.strip() == str(info.value)
+    [commands] = [block for block in fenced("sh") if "agreement init" in block]
+    assert "--effective-from 2017-06-01" in commands and "LEAD_SLA_CONFIG_DIR=" in commands
