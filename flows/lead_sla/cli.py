@@ -105,7 +105,8 @@ def run(
     settings = _settings()
     day = _parse_day(date_, "--date") if date_ else None
     _require_landing(settings)
-    _require_agreement(settings, day or yesterday(settings), day or yesterday(settings))
+    asked = day or yesterday(settings)
+    _require_agreement(settings, asked, asked)
     result = _run_pipeline(lambda: nightly(run_date=day, force_publish=force_publish, settings=settings))
     if result.as_of_date and result.as_of_date != result.run_date:
         console.print(f"Replayed {result.run_date} inside a rebuild as of {result.as_of_date} (run {result.run_id}); "

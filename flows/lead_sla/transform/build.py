@@ -21,8 +21,8 @@ HOLIDAY_YEARS_AHEAD = 1
 def write_agreement(settings: Settings, run_date: date) -> None:
     """Validate ``config/`` and (re)write the agreement tables the dbt project reads.
 
-    Raises ``AgreementNotInForce`` (nothing written) when a day the build judges, from the first
-    handoff in raw to ``run_date``, has no SLA or ICP version in force.
+    Raises ``AgreementNotInForce`` (nothing written) when a day the build judges, from the first day
+    of the month of the first handoff in raw to ``run_date``, has no SLA or ICP version in force.
     """
     agreement = load_agreement(settings.config)
     years = range(run_date.year - HOLIDAY_YEARS_BACK, run_date.year + HOLIDAY_YEARS_AHEAD + 1)
