@@ -25,10 +25,12 @@ app = typer.Typer(
 console = Console()
 err = Console(stderr=True)
 
-from lead_sla.report import cli as report_cli  # noqa: E402 - sub-apps mount after the main app exists
+from lead_sla.agreement import cli as agreement_cli  # noqa: E402 - sub-apps mount after the main app exists
+from lead_sla.report import cli as report_cli  # noqa: E402
 from lead_sla.scoring import cli as scoring_cli  # noqa: E402
 
 app.add_typer(report_cli.app, name="report")
+app.add_typer(agreement_cli.app, name="agreement")
 app.add_typer(scoring_cli.app, name="score", help="Lead scores, prioritized lists and the backtest.")
 
 DEMO_LEADS = 3000
@@ -98,11 +100,13 @@ def run(
     A day the warehouse already holds is replayed: the warehouse is rebuilt as of its latest day,
     restating that day with everything known.
     """
-    from lead_sla.flows.nightly import nightly
+    from lead_sla.flows.nightly import nightly, yesterday
 
     settings = _settings()
     day = _parse_day(date_, "--date") if date_ else None
     _require_landing(settings)
+    asked = day or yesterday(settings)
+    _require_agreement(settings, asked, asked)
     result = _run_pipeline(lambda: nightly(run_date=day, force_publish=force_publish, settings=settings))
     if result.as_of_date and result.as_of_date != result.run_date:
         console.print(f"Replayed {result.run_date} inside a rebuild as of {result.as_of_date} (run {result.run_id}); "
@@ -130,6 +134,7 @@ def backfill(
         err.print(f"[red]error:[/red] --end {last} is before --start {first}")
         raise typer.Exit(2)
     _require_landing(settings)
+    _require_agreement(settings, first, last)
     results = _run_pipeline(lambda: backfill_flow(start=first, end=last, force=force, settings=settings))
     built = [r for r in results if r.status == "success"]
     restated = [r for r in results if r.status == "restated"]
@@ -143,7 +148,8 @@ def backfill(
 
 def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and its result
     """Run a flow; a refused lock or a failed stage becomes exit code 1 with the reason; invalid input
-    (a missing landing folder, a bad mapping) exit code 2."""
+    (a missing landing folder, a bad mapping, no agreement in force) exit code 2."""
+    from lead_sla.agreement.errors import AgreementError
     from lead_sla.landing.extract import LandingFolderMissing
     from lead_sla.ops.lock import WarehouseBusy
     from lead_sla.sources.mapping import MappingError
@@ -153,7 +159,7 @@ def _run_pipeline(call):  # noqa: ANN001, ANN202 - a zero-argument callable and 
     except WarehouseBusy as exc:
         err.print(f"[red]refused:[/red] {exc}")
         raise typer.Exit(1) from None
-    except (LandingFolderMissing, MappingError) as exc:
+    except (LandingFolderMissing, MappingError, AgreementError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
     except Exception as exc:  # noqa: BLE001 - any stage failure is a failed run, with its reason
@@ -302,6 +308,20 @@ def _require_landing(settings: Settings) -> None:
     if not settings.landing.is_dir():
         err.print(f"[red]error:[/red] landing folder {settings.landing} does not exist; check LEAD_SLA_LANDING_DIR")
         raise typer.Exit(2)
+
+
+def _require_agreement(settings: Settings, first: date, last: date) -> None:
+    """The agreement is valid and in force on every day asked for (exit 2 naming the day, before any
+    run starts); the build stage checks the history it finds in raw the same way."""
+    from lead_sla.agreement import AgreementError, load_agreement
+    from lead_sla.agreement.in_force import first_judged_day, require_in_force
+
+    try:
+        require_in_force(load_agreement(settings.config), first_judged_day(first), last,
+                         why=f"the first day of the month of {first}, the first day asked for")
+    except AgreementError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 def _parse_day(value: str | None, option: str) -> date:

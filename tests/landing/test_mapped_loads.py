@@ -3,6 +3,7 @@ columns and row filters. Each test lands a small export the way a user would wri
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -171,6 +172,74 @@ def test_loads_may_be_named_and_a_name_used_twice_is_refused():
         ])
 
 
+# --- unmapped columns of a file read by several loads ---------------------------------------------
+
+LEADS = (
+    "lead_id,email,first_seen,router,landing_page,notes",
+    "l1,ann@example.com,2026-03-02 09:00:00,auto,/pricing,called twice",
+)
+
+
+def leads_mapping(contacts: dict[str, object] | None = None, changes: dict[str, object] | None = None) -> SourceMapping:
+    """One leads file read by a contacts load and a lifecycle_changes load (in that order)."""
+    return SourceMapping(name="test", loads=[
+        StreamLoad(stream="contacts", files="leads.csv", columns={
+            "contact_id": "lead_id", "created_at": "first_seen", "updated_at": "first_seen"}, **(contacts or {})),
+        StreamLoad(stream="lifecycle_changes", files="leads.csv", columns={
+            "change_id": "lead_id || ':mql'", "contact_id": "lead_id", "to_stage": "'mql'",
+            "changed_at": "first_seen", "changed_by": "router"}, **(changes or {})),
+    ])
+
+
+def land_leads(conn: duckdb.DuckDBPyConnection, landing: Path, mapping: SourceMapping) -> None:
+    export(landing, "leads.csv", *LEADS)
+    for stream in mapping.streams:
+        extract_stream_files(conn, landing, mapping, stream)
+
+
+def extra_columns(conn: duckdb.DuckDBPyConnection, stream: str) -> list[str]:
+    from lead_sla.sources.streams import get_stream
+
+    contract = set(get_stream(stream).column_names)
+    return [c for c in raw_columns(conn, stream) if c not in contract and not c.startswith("_")]
+
+
+def test_a_files_unmapped_columns_land_once_with_its_first_load_and_mapped_ones_nowhere_else(conn, landing):
+    land_leads(conn, landing, leads_mapping())
+    # landing_page and notes no load maps: they land once, with the file's first load (contacts);
+    # router is mapped by the lifecycle_changes load (changed_by), email fills contacts.email.
+    assert extra_columns(conn, "contacts") == ["landing_page", "notes"]
+    assert extra_columns(conn, "lifecycle_changes") == []
+    assert conn.execute("select contact_id, email, landing_page, notes from raw.contacts").fetchall() == [
+        ("l1", "ann@example.com", "/pricing", "called twice")]
+    assert conn.execute("select change_id, changed_by from raw.lifecycle_changes").fetchall() == [("l1:mql", "auto")]
+
+
+def test_a_load_that_asks_for_the_extra_columns_gets_them_instead_of_the_first(conn, landing):
+    land_leads(conn, landing, leads_mapping(changes={"extra_columns": True}))
+    assert extra_columns(conn, "contacts") == []
+    assert extra_columns(conn, "lifecycle_changes") == ["landing_page", "notes"]  # email is contacts.email
+
+
+def test_extra_columns_false_on_every_load_lands_no_unmapped_column(conn, landing):
+    land_leads(conn, landing, leads_mapping(contacts={"extra_columns": False}, changes={"extra_columns": False}))
+    assert extra_columns(conn, "contacts") == [] and extra_columns(conn, "lifecycle_changes") == []
+    assert conn.execute("select count(*) from raw.contacts").fetchone() == (1,)
+
+
+def test_a_file_read_by_one_load_still_lands_every_new_column(conn, landing):
+    export(landing, "leads.csv", *LEADS)
+    only = SourceMapping(name="test", loads=[leads_mapping().loads[1]])
+    extract_stream_files(conn, landing, only, "lifecycle_changes")
+    assert extra_columns(conn, "lifecycle_changes") == ["email", "landing_page", "notes"]
+
+
+def test_two_loads_of_one_stream_from_one_file_land_neither_ones_mapped_column_as_an_extra(conn, landing):
+    export(landing, "deals.csv", *DEALS)
+    extract_stream_files(conn, landing, REPS, "users")
+    assert "sr_id" not in raw_columns(conn, "users") and "sdr_id" not in raw_columns(conn, "users")
+
+
 # --- date-only columns --------------------------------------------------------------------------
 
 CONTACTS_BY_DAY = ("contact_id,first_contact_date,modified", "c1,2026-03-02,2026-03-02 09:00:00")
@@ -302,3 +371,73 @@ def test_an_old_batches_table_gets_the_filtered_count_column(tmp_path):
     ensure_raw_schema(old)
     assert old.execute("select batch_id, rows_read, rows_filtered from raw._batches").fetchall() == [("b0", 1, None)]
     old.close()
+
+
+# --- lookups across files of one export -----------------------------------------------------------
+
+
+def team_mapping(**lookup: object) -> SourceMapping:
+    """Reps from the reps file; their manager, office zone and country from the teams file."""
+    teams = {"files": "teams/*/teams.csv", "key": "Team", "on": "team_name", **lookup}
+    return SourceMapping(name="test", loads=[StreamLoad(
+        stream="users", files="reps/*/reps.csv", lookups={"teams": teams},
+        columns={"owner_id": "rep_id", "team": "'sdr'", "manager_id": "teams.Manager",
+                 "timezone": """coalesce(teams."Office Zone", 'UTC')""", "country": "teams.Country",
+                 "work_start": "'09:00'", "work_end": "'17:00'", "updated_at": "updated"},
+    )])
+
+
+def export_in(landing: Path, relative: str, *lines: str) -> None:
+    (landing / relative).parent.mkdir(parents=True, exist_ok=True)
+    (landing / relative).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+TEAMS = "Team,Manager,Office Zone,Country"
+
+
+def test_a_lookup_takes_columns_from_another_file_of_the_export_as_known_on_the_records_day(conn, landing):
+    export_in(landing, "teams/2026-03-01/teams.csv", TEAMS, "north,m1,America/Sao_Paulo,BR", "south,m2,Europe/Berlin,DE")
+    export_in(landing, "teams/2026-03-05/teams.csv", TEAMS, "north,m5,America/Sao_Paulo,BR", "south,m2,Europe/Berlin,DE")
+    export_in(landing, "reps/2026-03-02/reps.csv", "rep_id,name,team_name,updated",
+              "r1,Ana,north,2026-03-02 09:00:00", "r2,Bo,south,2026-03-02 09:00:00", "r3,Cy,,2026-03-02 09:00:00")
+    export_in(landing, "reps/2026-03-06/reps.csv", "rep_id,name,team_name,updated", "r1,Ana,north,2026-03-06 09:00:00")
+
+    report = extract_stream_files(conn, landing, team_mapping(), "users")
+
+    assert (report.rows_read, report.rows_loaded, report.rows_quarantined) == (4, 4, 0)
+    assert conn.execute(
+        "select owner_id, updated_at, manager_id, timezone, country from raw.users order by 1, 2"
+    ).fetchall() == [
+        ("r1", "2026-03-02 09:00:00", "m1", "America/Sao_Paulo", "BR"),  # the teams file of Mar 1
+        ("r1", "2026-03-06 09:00:00", "m5", "America/Sao_Paulo", "BR"),  # of Mar 5: north's new manager
+        ("r2", "2026-03-02 09:00:00", "m2", "Europe/Berlin", "DE"),
+        ("r3", "2026-03-02 09:00:00", None, "UTC", None),               # no team: nothing to look up
+    ]
+    assert not {"Manager", "Team", "teams"} & set(raw_columns(conn, "users"))  # lookups add no extra column
+
+
+def test_within_one_lookup_file_the_last_row_of_a_key_wins(conn, landing):
+    export_in(landing, "teams/teams.csv", TEAMS, "north,m1,UTC,BR", "north,m2,UTC,BR")  # no day: always read
+    export_in(landing, "reps/2026-03-02/reps.csv", "rep_id,name,team_name,updated", "r1,Ana,north,2026-03-02 09:00:00")
+    extract_stream_files(conn, landing, team_mapping(files="teams/teams.csv"), "users")
+    assert conn.execute("select manager_id from raw.users").fetchall() == [("m2",)]
+
+
+@pytest.mark.parametrize(("lookup", "message"), [
+    pytest.param({"key": "Team Name"}, "lookup 'teams' of load 'users:reps/*/reps.csv': key column 'Team Name' is not "
+                 "in its files", id="unknown-key"),
+    pytest.param({"files": "offices/*.csv"}, "lookup 'teams': no file matches 'offices/*.csv' exported on or before "
+                 "2026-03-02", id="no-file"),
+    pytest.param({"on": "team_nom"}, "its `columns`, `where` or `lookups` SQL does not run on this file", id="bad-on"),
+])
+def test_a_lookup_that_cannot_be_made_fails_the_file_naming_the_lookup(conn, landing, lookup, message):
+    export_in(landing, "teams/2026-03-01/teams.csv", TEAMS, "north,m1,UTC,BR")
+    export_in(landing, "reps/2026-03-02/reps.csv", "rep_id,name,team_name,updated", "r1,Ana,north,2026-03-02 09:00:00")
+    with pytest.raises(MappingError, match=re.escape(message)):
+        extract_stream_files(conn, landing, team_mapping(**lookup), "users")
+    assert conn.execute("select count(*) from raw.users").fetchone() == (0,)
+
+
+def test_a_lookup_name_must_be_a_plain_sql_name():
+    with pytest.raises(ValueError, match="lookup name 'the teams' must be a plain SQL name"):
+        StreamLoad(stream="users", files="reps.csv", lookups={"the teams": {"files": "t.csv", "key": "k", "on": "k"}})

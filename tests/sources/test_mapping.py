@@ -59,6 +59,11 @@ def test_the_olist_export_loads_8000_mqls_and_842_won_deals(tmp_path):
     # Unmapped columns land too (no loss); naive times are read in Sao Paulo time, and the
     # first contact date (date-only) at 12:00 UTC of its day.
     assert conn.execute("select count(lead_behaviour_profile) from raw.deals").fetchone()[0] > 0
+    # ... once: with the deals (extra_columns: true), not with the file's other streams
+    for table in ("lifecycle_changes", "companies"):
+        columns = {c for (c,) in conn.execute(f"select column_name from (describe raw.{table})").fetchall()}
+        assert not columns & {"lead_behaviour_profile", "landing_page_id", "sdr_id"}, table
+    assert conn.execute("select count(landing_page_id) from raw.contacts").fetchone() == (8000,)
     assert conn.execute("select min(created_at) from raw.deals").fetchone() == ("2017-12-05 04:00:00",)  # UTC-2 (DST)
     assert conn.execute(
         "select count(*), count(*) filter (where created_at like '% 12:00:00') from raw.contacts"

@@ -22,10 +22,10 @@ from typing import Protocol
 import duckdb
 import pyarrow as pa
 
-from lead_sla.landing.loader import BatchResult, BatchSpec, land_batch
+from lead_sla.landing.loader import BatchResult, BatchSpec, LookupTable, columns_mapped, land_batch
 from lead_sla.landing.raw import RAW_SCHEMA
-from lead_sla.sources.files import LINE_COLUMN, ParsedFile, as_json, as_text, read_file, sha256_of
-from lead_sla.sources.mapping import SourceMapping, StreamLoad, export_date_of, file_format
+from lead_sla.sources.files import LINE_COLUMN, SOURCE_TEXT_COLUMN, ParsedFile, as_json, as_text, read_file, sha256_of
+from lead_sla.sources.mapping import Lookup, MappingError, SourceMapping, StreamLoad, export_date_of, file_format
 from lead_sla.sources.streams import Stream, get_stream
 
 
@@ -77,6 +77,7 @@ class StreamReport:
     rows_duplicate: int = 0
     rows_quarantined: int = 0
     rows_filtered: int = 0
+    rows_deleted: int = 0
     cursor: str | None = None
     error: str | None = None
     batches: list[BatchResult] = field(default_factory=list)
@@ -88,6 +89,7 @@ class StreamReport:
         self.rows_duplicate += result.rows_duplicate
         self.rows_quarantined += result.rows_quarantined
         self.rows_filtered += result.rows_filtered
+        self.rows_deleted += result.rows_deleted
         self.cursor = result.cursor_after
 
 
@@ -128,6 +130,50 @@ def _files_of(landing_dir: Path, load: StreamLoad, up_to: date | None) -> list[t
     return [(path, relative) for _, relative, path in found]
 
 
+def _literal_sql(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _readers(landing_dir: Path, mapping: SourceMapping, up_to: date | None) -> dict[str, list[StreamLoad]]:
+    """Per file (relative path), every load of the mapping that reads it, in mapping order: a file's
+    unmapped columns land with one of them, and a column one of them maps lands nowhere else."""
+    readers: dict[str, list[StreamLoad]] = {}
+    for load in mapping.loads:
+        for _, relative in _files_of(landing_dir, load, up_to):
+            readers.setdefault(relative, []).append(load)
+    return readers
+
+
+def _lookup_table(landing_dir: Path, mapping: SourceMapping, load: StreamLoad, key: str, name: str, lookup: Lookup,
+                  relative: str, cache: dict[tuple[str, date | None], pa.Table]) -> LookupTable:
+    """The rows of ``lookup``'s files as known when the file ``relative`` was exported: files of an
+    export day up to that file's (all of them when either has no day), oldest first, so that a key's
+    latest row wins. Records a lookup file cannot read are left out (a load of their own quarantines them)."""
+    day = export_date_of(relative)
+    cache_key = (f"{lookup.files}|{lookup.format}|{lookup.encoding or mapping.encoding_for(load)}", day)
+    if cache_key not in cache:
+        found = []
+        for path in landing_dir.glob(lookup.files):
+            if not path.is_file():
+                continue
+            rel = path.relative_to(landing_dir).as_posix()
+            its_day = export_date_of(rel)
+            if day is not None and its_day is not None and its_day > day:
+                continue
+            found.append((its_day or date.min, rel, path))
+        if not found:
+            after = f" exported on or before {day}" if day is not None else ""
+            raise MappingError(f"{relative}: load {key!r}: lookup {name!r}: no file matches {lookup.files!r}{after}")
+        tables, offset = [], 0
+        for _, _, path in sorted(found):
+            table = read_file(path, file_format(lookup, path), lookup.encoding or mapping.encoding_for(load)).to_arrow()
+            order = pa.array(range(offset, offset + table.num_rows), type=pa.int64())
+            offset += table.num_rows
+            tables.append(table.drop_columns([LINE_COLUMN, SOURCE_TEXT_COLUMN]).append_column("_order", order))
+        cache[cache_key] = pa.concat_tables(tables, promote_options="default")
+    return LookupTable(name=name, table=cache[cache_key], key=lookup.key, on=lookup.on, location=lookup.files)
+
+
 def pending_files(landing_dir: Path, mapping: SourceMapping, stream: str, up_to: date | None) -> list[tuple[Path, str]]:
     """(path, relative path) of the stream's files, oldest export day first, none after ``up_to``."""
     found = {item for load in mapping.loads_for(stream) for item in _files_of(landing_dir, load, up_to)}
@@ -156,6 +202,8 @@ def extract_stream_files(
     report = StreamReport(stream=stream_name, batch_id=new_batch_id(stream_name))
     loaded, seen = _landed_files(conn, stream_name)
     loads = [(load, mapping.load_key(load), _files_of(landing_dir, load, up_to)) for load in mapping.loads_for(stream_name)]
+    readers = _readers(landing_dir, mapping, up_to)
+    lookup_cache: dict[tuple[str, date | None], pa.Table] = {}
     # Bookkeeping from before loads were told apart (load key '') belongs to the first load that
     # reads the file: the one that landed it then.
     legacy_owner: dict[str, str] = {}
@@ -173,7 +221,16 @@ def extract_stream_files(
             if any((k, relative, sha) in loaded for k in keys):
                 report.files_skipped += 1
                 continue
+            export_day = export_date_of(relative)
+            snapshot_at = None
+            if load.snapshot:
+                if export_day is None:
+                    raise MappingError(f"{relative}: load {key!r} reads snapshots, but this file's path has no export "
+                                       "day (YYYY-MM-DD): a snapshot's day is the updated_at of the versions it brings")
+                snapshot_at = f"{export_day.isoformat()} 12:00:00"
             parsed = read_file(path, file_format(load, path), mapping.encoding_for(load))
+            others = [other for other in readers.get(relative, []) if other is not load]
+            source_columns = list(parsed.columns)
             spec = BatchSpec(
                 stream=stream,
                 source_name=f"files:{mapping.name}",
@@ -183,14 +240,26 @@ def extract_stream_files(
                 date_columns=frozenset(load.date_columns),
                 date_format=load.date_format,
                 missing_values=mapping.missing_for(load),
-                expressions=load.columns,
+                expressions=(load.columns if snapshot_at is None
+                             else {**load.columns, stream.cursor: _literal_sql(f"{snapshot_at}+00:00")}),
                 value_maps=load.values,
                 where=load.where,
-                export_date=export_date_of(relative),
+                export_date=export_day,
+                snapshot_at=snapshot_at,
                 file_sha256=sha,
                 load_key=key,
                 file_size=stat.st_size,
                 file_mtime_ns=stat.st_mtime_ns,
+                lookups=tuple(
+                    _lookup_table(landing_dir, mapping, load, key, name, lookup, relative, lookup_cache)
+                    for name, lookup in load.lookups.items()
+                ),
+                keep_extras=mapping.keeps_extras(load, readers.get(relative, [load])),
+                mapped_elsewhere=frozenset(
+                    c.lower() for other in others
+                    for c in columns_mapped(other.contract, other.columns, source_columns,
+                                            [lookup.on for lookup in other.lookups.values()])
+                ),
             )
             result = land_batch(
                 conn, spec, parsed.to_arrow(), parsed.rejects,

@@ -43,6 +43,17 @@ class MissingColumnError(ValueError):
 
 
 @dataclass(frozen=True)
+class LookupTable:
+    """A load's lookup, read: the rows of its files (oldest first, so a later row wins) and how to join."""
+
+    name: str                             # the struct column the load's SQL reads: <name>.<column>
+    table: pa.Table                       # text columns plus ``_order`` (ascending: older file, earlier line)
+    key: str                              # the lookup files' column to join on
+    on: str                               # SQL over the batch's source columns giving the key
+    location: str                         # the lookup's glob, for messages
+
+
+@dataclass(frozen=True)
 class BatchSpec:
     """How a batch's source columns become the stream's columns."""
 
@@ -62,6 +73,10 @@ class BatchSpec:
     load_key: str = ""                    # which of the mapping's loads (``SourceMapping.load_key``)
     file_size: int | None = None
     file_mtime_ns: int | None = None
+    lookups: tuple[LookupTable, ...] = ()  # other files of the export, joined on a key
+    snapshot_at: str | None = None        # a snapshot load: its versions' cursor (UTC text); versions by difference
+    keep_extras: bool = True              # land the unmapped source columns as extra raw columns
+    mapped_elsewhere: frozenset[str] = frozenset()  # source columns (lower case) other loads of the file map
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,7 @@ class BatchResult:
     cursor_before: str | None
     cursor_after: str | None
     rows_filtered: int = 0                # skipped by the load's ``where``: not bad data, not landed
+    rows_deleted: int = 0                 # snapshot loads: deletion versions of records the snapshot no longer holds
 
 
 def _quote(identifier: str) -> str:
@@ -225,13 +241,29 @@ def _plan_columns(spec: BatchSpec, source_columns: Sequence[str]) -> _ColumnPlan
             )
         else:
             mapped[name] = "CAST(NULL AS VARCHAR)"
-    used_text = " ".join(expressions.values())
     landing_taken = {name.lower() for name in contract}
+    used = columns_mapped(spec.stream, expressions, source_columns, [lookup.on for lookup in spec.lookups])
     extras = {
         _distinct(sql_name[c], landing_taken): sql_name[c] for c in source_columns
-        if c not in identity_sources and not c.startswith("_") and not re.search(rf"\b{re.escape(c)}\b", used_text)
+        if spec.keep_extras and c not in used and not c.startswith("_") and c.lower() not in spec.mapped_elsewhere
     }
     return _ColumnPlan([sql_name[c] for c in source_columns], mapped, extras)
+
+
+def columns_mapped(stream: Stream, expressions: dict[str, str], source_columns: Sequence[str],
+                   lookup_keys: Sequence[str] = ()) -> set[str]:
+    """The source columns a load maps onto ``stream``: those named in its ``columns`` expressions or
+    its lookups' ``on``, and those that fill a contract column of the same name (ignoring case) that
+    no expression fills."""
+    used_text = " ".join([*expressions.values(), *lookup_keys])
+    used = {c for c in source_columns if re.search(rf"\b{re.escape(c)}\b", used_text)}
+    for name in stream.column_names:
+        if name in expressions:
+            continue
+        same = name if name in source_columns else next((c for c in source_columns if c.lower() == name.lower()), None)
+        if same is not None:
+            used.add(same)
+    return used
 
 
 def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:
@@ -240,6 +272,106 @@ def _value_mapped(column: str, expression: str, spec: BatchSpec) -> str:
         return expression
     cases = " ".join(f"WHEN {_literal(k)} THEN {_literal(v)}" for k, v in value_map.items())
     return f"CASE ({expression}) {cases} ELSE ({expression}) END"
+
+
+def _create_lookup(conn: duckdb.DuckDBPyConnection, index: int, lookup: LookupTable, spec: BatchSpec,
+                   source_columns: Sequence[str]) -> tuple[str, str]:
+    """A temp table ``_lookup_<index>`` of (``_key``, ``_value``): one row per key, the latest, its
+    columns (after ``missing_values``) as a struct; returns the join the batch's query adds."""
+    if lookup.name.lower() in {c.lower() for c in source_columns}:
+        raise MappingError(f"{spec.location}: load {spec.load_key or spec.stream.name!r}: lookup {lookup.name!r} has the "
+                           "name of a column of this file; give the lookup another name")
+    columns = [c for c in lookup.table.column_names if c != "_order"]
+    key = lookup.key if lookup.key in columns else next((c for c in columns if c.lower() == lookup.key.lower()), None)
+    if key is None:
+        raise MappingError(f"{lookup.location}: lookup {lookup.name!r} of load {spec.load_key or spec.stream.name!r}: "
+                           f"key column {lookup.key!r} is not in its files (columns found: {', '.join(columns) or 'none'})")
+    taken: set[str] = set()
+    names = {c: _distinct(c, taken) for c in columns}
+    missing = ", ".join(_literal(v) for v in spec.missing_values) or "NULL"
+    fields = ", ".join(
+        f"{_quote(names[c])} := CASE WHEN trim({_quote(c)}) IN ({missing}) THEN NULL ELSE {_quote(c)} END" for c in columns
+    )
+    source = f"_lookup_source_{index}"
+    conn.register(source, lookup.table)
+    try:
+        conn.execute(
+            f"""
+            CREATE OR REPLACE TEMP TABLE _lookup_{index} AS
+            SELECT CAST({_quote(key)} AS VARCHAR) AS _key, struct_pack({fields}) AS _value
+            FROM {source}
+            WHERE nullif(trim({_quote(key)}), '') IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY _key ORDER BY _order DESC) = 1
+            """
+        )
+    finally:
+        conn.unregister(source)
+    return (f"LEFT JOIN _lookup_{index} ON _lookup_{index}._key = CAST(({lookup.on}) AS VARCHAR)",
+            f"_lookup_{index}._value AS {_quote(lookup.name)}")
+
+
+def _content_hash(columns: Sequence[str], alias: str) -> str:
+    return f"md5(concat_ws(chr(31), {', '.join(f'coalesce({alias}.{_quote(c)}, chr(0))' for c in columns)}))"
+
+
+def _compare_with_previous_snapshots(conn: duckdb.DuckDBPyConnection, spec: BatchSpec, table: str,
+                                     extras: Sequence[str], batch_id: str, now: datetime) -> int:
+    """For a snapshot batch: mark in ``_batch._unchanged`` the records whose contract columns equal
+    their latest earlier version from this load's files (they are not new versions), and land a
+    deletion version (``is_deleted`` true, at the snapshot's time) of every record an earlier snapshot
+    held that this one does not. Returns the number of deletion versions landed."""
+    stream, at = spec.stream, spec.snapshot_at
+    key, cursor = _quote(stream.key), _quote(stream.cursor)
+    content = [c for c in stream.column_names if c != stream.cursor]
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _previous AS
+        SELECT r.*, {_content_hash(content, 'r')} AS _content FROM {table} AS r
+        WHERE r._source IN (SELECT path FROM {RAW_SCHEMA}._loaded_files WHERE stream = ? AND load_key = ?)
+            AND r.{cursor} < ?
+        QUALIFY row_number() OVER (PARTITION BY r.{key} ORDER BY r.{cursor} DESC, r._row_hash DESC) = 1
+        """,
+        [stream.name, spec.load_key, at],
+    )
+    conn.execute(
+        f"""UPDATE _batch SET _unchanged = true FROM _previous AS p
+            WHERE p.{key} = _batch.{key} AND _batch._reason = '' AND p._content = {_content_hash(content, '_batch')}"""
+    )
+    if "is_deleted" not in stream.column_names:
+        return 0
+    values = [
+        "'true'" if c == "is_deleted" else (_literal(at) if c == stream.cursor else f"p.{_quote(c)}")
+        for c in stream.column_names
+    ]
+    hashed = ", ".join([*(f"coalesce({v}, chr(0))" for v in values), *("chr(0)" for _ in extras)])
+    conn.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE _deleted AS
+        SELECT {', '.join(f'{v} AS {_quote(c)}' for v, c in zip(values, stream.column_names))},
+               md5(concat_ws(chr(31), {hashed})) AS _row_hash
+        FROM _previous AS p
+        WHERE coalesce(p.is_deleted, 'false') <> 'true'
+            AND p.{key} NOT IN (SELECT {key} FROM _batch WHERE {key} IS NOT NULL)
+        """
+    )
+    conn.execute(
+        f"""
+        INSERT INTO {table} ({', '.join(_quote(c) for c in stream.column_names)},
+                             _batch_id, _extracted_at, _source, _source_line, _export_date, _row_hash)
+        SELECT {', '.join(f'd.{_quote(c)}' for c in stream.column_names)}, ?, ?, ?, NULL, ?, d._row_hash
+        FROM _deleted AS d
+        WHERE NOT EXISTS (SELECT 1 FROM {table} AS r WHERE r.{cursor} = d.{cursor} AND r._row_hash = d._row_hash)
+        ORDER BY d.{key}
+        """,
+        [batch_id, now, spec.location, spec.export_date],
+    )
+    counted = conn.execute(
+        f"""SELECT count(*) FROM _deleted AS d WHERE EXISTS (
+                SELECT 1 FROM {table} AS r WHERE r._batch_id = ? AND r._source = ? AND r._row_hash = d._row_hash)""",
+        [batch_id, spec.location],
+    ).fetchone()
+    conn.execute("DROP TABLE IF EXISTS _deleted")
+    return int(counted[0]) if counted else 0
 
 
 def _current_cursor(conn: duckdb.DuckDBPyConnection, stream: str, source: str) -> str | None:
@@ -304,11 +436,16 @@ def land_batch(
             conn.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {_quote(extra)} VARCHAR")
         conn.register("_batch_source", records)
         try:
+            joins = [] if is_empty_file else [
+                _create_lookup(conn, index, lookup, spec, source_columns) for index, lookup in enumerate(spec.lookups)
+            ]
             conn.execute(
                 f"""
                 CREATE OR REPLACE TEMP TABLE _batch AS
                 WITH cleaned AS (SELECT {cleaned + ',' if cleaned else ''} {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM _batch_source),
-                kept AS (SELECT * FROM cleaned WHERE {f'({spec.where})' if spec.where and not is_empty_file else 'true'}),
+                looked AS (SELECT cleaned.*{''.join(', ' + value for _, value in joins)} FROM cleaned
+                           {' '.join(join for join, _ in joins)}),
+                kept AS (SELECT * FROM looked WHERE {f'({spec.where})' if spec.where and not is_empty_file else 'true'}),
                 mapped AS (SELECT {mapped_select}{extra_select}, {LINE_COLUMN}, {SOURCE_TEXT_COLUMN} FROM kept),
                 checked AS (
                     SELECT {', '.join(normalized_parts)}{''.join(f', m.{_quote(c)}' for c in extras)},
@@ -322,17 +459,22 @@ def land_batch(
         except (duckdb.BinderException, duckdb.ParserException, duckdb.ConversionException) as exc:
             # A column the SQL names is not in this file, or the SQL is wrong: the mapping's fault.
             where = f" (where: {spec.where})" if spec.where else ""
+            parts = "`columns`, `where` or `lookups`" if spec.lookups else "`columns` or `where`"
             raise MappingError(
-                f"{spec.location}: load {spec.load_key or spec.stream.name!r}: its `columns` or `where` SQL "
+                f"{spec.location}: load {spec.load_key or spec.stream.name!r}: its {parts} SQL "
                 f"does not run on this file{where}: {str(exc).splitlines()[0]}"
             ) from None
         conn.unregister("_batch_source")
+        conn.execute("ALTER TABLE _batch ADD COLUMN _unchanged BOOLEAN DEFAULT false")
+        deleted = 0
+        if spec.snapshot_at is not None and not is_empty_file:
+            deleted = _compare_with_previous_snapshots(conn, spec, table, extras, batch_id, now)
         cursor_col = _quote(stream.cursor)
         conn.execute(
             f"""
             CREATE OR REPLACE TEMP TABLE _batch_new AS
             WITH good AS (
-                SELECT * FROM _batch WHERE _reason = ''
+                SELECT * EXCLUDE (_unchanged) FROM _batch WHERE _reason = '' AND NOT _unchanged
                 QUALIFY row_number() OVER (PARTITION BY _row_hash ORDER BY {LINE_COLUMN}) = 1
             ),
             window_ AS (SELECT min({cursor_col}) AS lo, max({cursor_col}) AS hi FROM good)
@@ -380,7 +522,8 @@ def land_batch(
         assert counts is not None
         checked, invalid, loaded, batch_max = counts
         cursor_before = _current_cursor(conn, stream.name, spec.source_name)
-        cursor_after = max([c for c in (cursor_before, batch_max) if c is not None], default=None)
+        cursor_after = max([c for c in (cursor_before, batch_max, spec.snapshot_at if deleted else None)
+                            if c is not None], default=None)
         conn.execute(
             f"""INSERT INTO {RAW_SCHEMA}._cursors VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT (stream, source) DO UPDATE SET cursor_value = excluded.cursor_value,
@@ -414,6 +557,9 @@ def land_batch(
         )
         conn.execute("DROP TABLE IF EXISTS _batch")
         conn.execute("DROP TABLE IF EXISTS _batch_new")
+        conn.execute("DROP TABLE IF EXISTS _previous")
+        for index in range(len(spec.lookups)):
+            conn.execute(f"DROP TABLE IF EXISTS _lookup_{index}")
         if before_commit is not None:
             before_commit()
         conn.execute("COMMIT")
@@ -423,5 +569,5 @@ def land_batch(
     return BatchResult(
         batch_id=batch_id, stream=stream.name, location=spec.location, rows_read=rows_read,
         rows_loaded=loaded, rows_duplicate=checked - invalid - loaded, rows_quarantined=quarantined,
-        cursor_before=cursor_before, cursor_after=cursor_after, rows_filtered=filtered,
+        cursor_before=cursor_before, cursor_after=cursor_after, rows_filtered=filtered, rows_deleted=deleted,
     )

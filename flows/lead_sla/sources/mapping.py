@@ -20,12 +20,21 @@ loads:
       lifecycle_stage: "'mql'"
     values:                           # value maps applied after the expressions
       source: {paid_search: paid}
+  - stream: users
+    files: "reps/*/reps.csv"
+    lookups:                          # another file set of the export, joined on a key
+      teams: {files: "teams/*/teams.csv", key: Team, on: team_name}
+    columns:
+      manager_id: teams.Manager       # <lookup>.<column>
+  - stream: companies
+    files: "accounts/*/accounts.csv"
+    snapshot: true                    # each file is the whole stream on its export day: versions by difference
 ```
 
 Columns not named under ``columns`` are taken from the source column of the same name
 (identity, case-insensitive), so the demo exports need no ``columns`` at all. Source columns
-that are neither mapped nor part of the contract land too, as extra raw columns (a new column
-never gets lost). The file is read as text: ``NO`` stays ``NO``. Every key is described in
+that no load of the file maps land too, as extra raw columns of one stream (a new column never
+gets lost): the first load of the file, or those with ``extra_columns: true``. The file is read as text: ``NO`` stays ``NO``. Every key is described in
 ``docs/mappings.md``.
 """
 
@@ -113,6 +122,26 @@ def _check_encoding(name: str) -> str:
     return name
 
 
+_LOOKUP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+class Lookup(BaseModel):
+    """Another file set of the same export, joined to each record: ``<name>.<column>`` in SQL."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    files: str = Field(description="glob, relative to the landing folder")
+    key: str = Field(min_length=1, description="the lookup files' column that identifies a row")
+    on: str = Field(min_length=1, description="DuckDB SQL over the load's source columns: the key to look up")
+    format: FileFormat | None = None
+    encoding: str | None = Field(default=None, description="text encoding of the lookup files; the load's when unset")
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, name: str | None) -> str | None:
+        return None if name is None else _check_encoding(name)
+
+
 class StreamLoad(BaseModel):
     """How one target stream is read from a set of files."""
 
@@ -140,6 +169,19 @@ class StreamLoad(BaseModel):
     where: str | None = Field(
         default=None, description="DuckDB SQL condition over the source columns; rows it does not accept are skipped"
     )
+    lookups: dict[str, Lookup] = Field(
+        default_factory=dict,
+        description="name -> another file set joined on a key; its columns are <name>.<column> in columns and where",
+    )
+    snapshot: bool = Field(
+        default=False,
+        description="each file is the whole stream as of its export day: versions are derived by difference",
+    )
+    extra_columns: bool | None = Field(
+        default=None,
+        description="land the file's unmapped columns as extra raw columns of this stream; default: only the "
+                    "first load of the file does (or the loads that say true)",
+    )
 
     @field_validator("stream")
     @classmethod
@@ -157,6 +199,14 @@ class StreamLoad(BaseModel):
     @classmethod
     def _encoding(cls, name: str | None) -> str | None:
         return None if name is None else _check_encoding(name)
+
+    @field_validator("lookups")
+    @classmethod
+    def _lookup_names(cls, lookups: dict[str, Lookup]) -> dict[str, Lookup]:
+        for name in lookups:
+            if not _LOOKUP_NAME.match(name) or name.startswith("_"):
+                raise ValueError(f"lookup name {name!r} must be a plain SQL name (letters, digits, _; not starting with _)")
+        return lookups
 
     @field_validator("date_columns")
     @classmethod
@@ -177,6 +227,12 @@ class StreamLoad(BaseModel):
         for target in [*self.columns, *self.values]:
             if target not in stream.column_names:
                 raise ValueError(f"stream {self.stream!r} has no column {target!r}")
+        if self.snapshot and not stream.mutable:
+            raise ValueError(f"snapshot: stream {self.stream!r} keeps every record once (its records never change); "
+                             "only streams of versioned records can be read from snapshots")
+        if self.snapshot and (stream.cursor in self.columns or stream.cursor in self.date_columns):
+            raise ValueError(f"snapshot: {stream.cursor} is the snapshot's export day (12:00 UTC), not a column "
+                             "to map; remove it from columns")
         return self
 
     @property
@@ -251,6 +307,17 @@ class SourceMapping(BaseModel):
     def missing_for(self, load: StreamLoad) -> list[str]:
         return load.missing_values if load.missing_values is not None else self.missing_values
 
+    def keeps_extras(self, load: StreamLoad, readers: list[StreamLoad]) -> bool:
+        """Whether ``load`` lands the unmapped columns of a file that ``readers`` (this mapping's loads
+        reading it, in mapping order, ``load`` among them) all read: its own ``extra_columns``, else
+        true only for the first reader that does not say false, and only when no reader says true."""
+        if load.extra_columns is not None:
+            return load.extra_columns
+        if any(reader.extra_columns for reader in readers):
+            return False
+        first = next((reader for reader in readers if reader.extra_columns is not False), None)
+        return first is load
+
     def loads_for(self, stream: str) -> list[StreamLoad]:
         return [load for load in self.loads if load.stream == stream]
 
@@ -286,8 +353,8 @@ def _place(loc: tuple[int | str, ...]) -> str:
     return ".".join(str(p) for p in loc)
 
 
-def file_format(load: StreamLoad, path: Path) -> FileFormat:
-    """The declared format of ``load``, else the one the file's suffix implies."""
+def file_format(load: StreamLoad | Lookup, path: Path) -> FileFormat:
+    """The declared format of ``load`` (or lookup), else the one the file's suffix implies."""
     if load.format:
         return load.format
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from lead_sla.agreement import load_agreement, write_agreement_tables
+from lead_sla.agreement.in_force import require_in_force_for_build
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.publish.as_reported import ensure_as_reported_tables
 from lead_sla.settings import Settings
@@ -18,12 +19,17 @@ HOLIDAY_YEARS_AHEAD = 1
 
 
 def write_agreement(settings: Settings, run_date: date) -> None:
-    """Validate ``config/`` and (re)write the agreement tables the dbt project reads."""
+    """Validate ``config/`` and (re)write the agreement tables the dbt project reads.
+
+    Raises ``AgreementNotInForce`` (nothing written) when a day the build judges, from the first day
+    of the month of the first handoff in raw to ``run_date``, has no SLA or ICP version in force.
+    """
     agreement = load_agreement(settings.config)
     years = range(run_date.year - HOLIDAY_YEARS_BACK, run_date.year + HOLIDAY_YEARS_AHEAD + 1)
     conn = open_warehouse(settings)
     try:
         ensure_raw_schema(conn)
+        require_in_force_for_build(agreement, conn, run_date, settings.reporting_timezone)
         write_agreement_tables(conn, agreement, years)
     finally:
         conn.close()

@@ -1,7 +1,7 @@
 {#- One row per business calendar and local day: the zone, country (and subdivision, whose regional
     public holidays apply) and working hours in force that day and whether it is a working day. Calendars: every CRM user (calendar_id = owner_id) and the
     agreement's `default` calendar for unassigned leads. An owner's day uses the latest user version
-    updated on or before that day (a rep who changes zone or hours mid-period changes calendar from
+    updated on or before that day, in the version's zone (a rep who changes zone or hours mid-period changes calendar from
     that day on); days before a rep's first version use that first version, never a default zone.
     A version without valid working hours takes the default calendar's hours. Days run from a week
     before the first handoff to a horizon after the build day, since due times and attempt windows
@@ -31,6 +31,8 @@ holiday_subdivisions as (
 
 bounds as (
 
+    -- a bound, not a day comparison: the UTC day of the first handoff is at most one day after its
+    -- local day in any zone, and the lookback (a week) covers that
     select
         {{ dbt.dateadd('day', -lookback_days, 'coalesce(min(cast(handed_off_at as date)), ' ~ run_date() ~ ')') }} as first_day,
         {{ dbt.dateadd('day', horizon_days, run_date()) }} as last_day
@@ -80,12 +82,15 @@ user_versions as (
         work_start,
         work_end,
         valid_from,
-        -- the first local day a version judges: the day it was updated (UTC); the earliest version
-        -- of a user also judges every day before it, so a rep's history never falls back to a default
+        -- the first local day a version judges: the day it was updated, in its own zone, since the
+        -- calendar days it is compared with are days of that zone (a UTC day would move an update in
+        -- the rep's evening west of UTC to the next day, and one in the morning east of it to the day
+        -- before); the earliest version of a user also judges every day before it, so a rep's history
+        -- never falls back to a default
         case
             when row_number() over (partition by owner_id order by valid_from, user_version_id) = 1
                 then cast('1900-01-01' as date)
-            else cast(valid_from as date)
+            else cast({{ utc_to_local('valid_from', "coalesce(timezone, '" ~ var('reporting_timezone') ~ "')") }} as date)
         end as first_day_in_force
     from {{ ref('stg_crm__users') }}
 
