@@ -1,8 +1,9 @@
 {#- The business clock: set-based lookups on int_business_intervals_cumulated, whose rows
     are a calendar's working intervals in UTC with the business seconds accumulated before each one
     (cumulative_seconds_before) and after it (cumulative_seconds_after); segment_end_at is the next
-    interval's start, so [interval_start_at, segment_end_at) tiles the timeline from the first
-    interval on.
+    interval's start and segment_start_at the interval's own start (for the first interval, any
+    earlier instant), so [segment_start_at, segment_end_at) tiles the whole timeline. An instant
+    before the calendar's first opening sits at position 0.
 
     - the clock position of an instant t: the business seconds elapsed on the calendar up to t,
       cumulative_seconds_before + least(seconds from interval start to t, work_seconds) of the segment
@@ -23,14 +24,14 @@
 {% macro default__join_clock_segment(intervals, alias, calendar_id, at) -%}
     left join {{ intervals }} as {{ alias }}
         on {{ alias }}.calendar_id = {{ calendar_id }}
-        and {{ at }} >= {{ alias }}.interval_start_at
+        and {{ at }} >= coalesce({{ alias }}.segment_start_at, {{ alias }}.interval_start_at)
         and ({{ at }} < {{ alias }}.segment_end_at or {{ alias }}.segment_end_at is null)
 {%- endmacro %}
 
 {% macro duckdb__join_clock_segment(intervals, alias, calendar_id, at) -%}
     asof left join {{ intervals }} as {{ alias }}
         on {{ alias }}.calendar_id = {{ calendar_id }}
-        and {{ at }} >= {{ alias }}.interval_start_at
+        and {{ at }} >= coalesce({{ alias }}.segment_start_at, {{ alias }}.interval_start_at)
 {%- endmacro %}
 
 {#- The clock position (business seconds) of `at`, given the segment joined as `alias`. -#}
@@ -39,6 +40,7 @@
         when {{ at }} is null or {{ alias }}.calendar_id is null then null
         when {{ dbt.datediff(alias ~ '.interval_start_at', at, 'second') }} >= {{ alias }}.work_seconds
             then {{ alias }}.cumulative_seconds_after
+        when {{ at }} < {{ alias }}.interval_start_at then {{ alias }}.cumulative_seconds_before
         else {{ alias }}.cumulative_seconds_before + {{ dbt.datediff(alias ~ '.interval_start_at', at, 'second') }}
     end
 {%- endmacro %}

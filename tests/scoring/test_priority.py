@@ -9,7 +9,14 @@ import pytest
 
 from lead_sla.scoring.daily import score_day
 from lead_sla.scoring.features import ENGAGEMENT_WEIGHT, FIT_WEIGHT
-from lead_sla.scoring.priority import DEADLINE_BUCKETS, business_duration, urgency_bucket
+from lead_sla.scoring.priority import (
+    DEADLINE_AHEAD,
+    DEADLINE_BUCKETS,
+    RECENTLY_OVERDUE,
+    business_duration,
+    sla_reason,
+    urgency_bucket,
+)
 from tests.scoring.builders import TZ, Warehouse
 
 DAY = date(2026, 3, 2)  # a Monday; the list is read on Tuesday 3 March from 09:00 (UTC calendar 09:00-17:00)
@@ -210,3 +217,17 @@ def test_a_deactivated_reps_leads_need_an_owner_and_get_no_list(wh):
         (1, "unrouted", None, None, True, "No owner since the handoff on Mon 02 Mar 2026"),
         (2, "orphan", "USR-Z", "Zoe Gone", False, "Owner Zoe Gone deactivated on Fri 27 Feb 2026"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("bucket", "minutes", "words"),
+    [
+        pytest.param(DEADLINE_AHEAD, 40.0, "SLA due in 40 business minutes", id="ahead"),
+        pytest.param(DEADLINE_AHEAD, float("nan"), "SLA pending (due beyond the rep's calendar horizon)",
+                     id="ahead-beyond-the-calendar"),
+        pytest.param(RECENTLY_OVERDUE, -150.0, "SLA overdue by 2.5 business hours", id="overdue"),
+    ],
+)
+def test_sla_reasons_in_words(bucket, minutes, words):
+    """A deadline beyond the rep's calendar (a long absence) has no minutes to count: it says so."""
+    assert sla_reason(bucket, minutes) == words

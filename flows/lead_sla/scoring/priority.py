@@ -193,6 +193,9 @@ def sla_reason(bucket: UrgencyBucket, business_minutes_to_due: float, sla_due_at
             local = to_local(sla_due_at, timezone)
             return f"SLA overdue since {local:%a} {local.day} {local:%b}"
         return f"SLA overdue by {business_duration(business_minutes_to_due)}"
+    if pd.isna(business_minutes_to_due):
+        # the deadline lies past the rep's calendar horizon (say, a long absence): no count to give
+        return "SLA pending (due beyond the rep's calendar horizon)"
     return f"SLA due in {business_duration(business_minutes_to_due)}"
 
 

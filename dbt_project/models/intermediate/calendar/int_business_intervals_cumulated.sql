@@ -111,6 +111,13 @@ select
     timezone,
     interval_start_at,
     interval_end_at,
+    -- the segment of the first interval reaches back to any earlier instant: before a calendar's
+    -- first opening (a rep away from the calendar's first day on) the clock waits at position 0
+    case
+        when row_number() over (partition by calendar_id order by interval_start_at) = 1
+            then cast('1900-01-01' as timestamp)
+        else interval_start_at
+    end as segment_start_at,
     lead(interval_start_at) over (partition by calendar_id order by interval_start_at) as segment_end_at,
     work_seconds,
     nominal_day_seconds,
