@@ -1,8 +1,9 @@
 """Every singular dbt test (an invariant across models, `dbt_project/tests/`) can fail.
 
-Each case plants one violation of the invariant in a private copy of the demo's built warehouse and
-runs that test alone: it must pass on the copy as built and fail on the planted row. A new singular
-test without a case here fails `test_every_singular_test_has_a_case`.
+Each case plants one violation of the invariant in a private copy of the demo's built warehouse, in
+a transaction it rolls back, and runs that test's compiled SQL: it must find nothing on the copy as
+built and something on the planted row (dbt fails a singular test that returns any row). A new
+singular test without a case here fails `test_every_singular_test_has_a_case_and_passes_as_built`.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from lead_sla.settings import Settings
 from lead_sla.transform.dbt import run_dbt
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
@@ -86,41 +86,44 @@ def _singular_tests(dbt_dir: Path) -> set[str]:
     return {path.stem for path in (dbt_dir / "tests").rglob("*.sql")}
 
 
-@pytest.fixture
-def private_copy(published, tmp_path) -> Settings:
-    """A private copy of the demo's built warehouse."""
-    warehouse = tmp_path / "warehouse" / "lead_sla.duckdb"
+@pytest.fixture(scope="module")
+def compiled(published, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    """A private copy of the demo's built warehouse, and every singular test compiled against it
+    (one dbt run): each case then plants its violation in a transaction it rolls back."""
+    root = tmp_path_factory.mktemp("singular-tests")
+    warehouse = root / "warehouse" / "lead_sla.duckdb"
     warehouse.parent.mkdir(parents=True)
     shutil.copy2(published.settings.warehouse, warehouse)
-    return published.settings.model_copy(update={"warehouse_path": warehouse, "published_dir": tmp_path / "published"})
+    settings = published.settings.model_copy(update={"warehouse_path": warehouse, "published_dir": root / "published"})
+    result = run_dbt(settings, "compile", ["--select", "test_type:singular"], run_date=published.run_date)
+    assert result.success, result.error
+    target = warehouse.parent / "dbt_target" / "compiled" / "lead_sla" / "tests"
+    return warehouse, {path.stem: path.read_text() for path in target.rglob("*.sql")}
 
 
-def _status(settings: Settings, test: str, run_date) -> str:
-    result = run_dbt(settings, "test", ["--select", test], run_date=run_date)
-    statuses = {n.status for n in result.nodes if n.unique_id.startswith(f"test.lead_sla.{test}")}
-    assert len(statuses) == 1, [n.unique_id for n in result.nodes]
-    return statuses.pop()
+def _failing_rows(conn: duckdb.DuckDBPyConnection, test_sql: str) -> int:
+    """Rows a singular test returns: dbt fails it on any."""
+    return conn.execute(f"select count(*) from ({test_sql}) as found").fetchall()[0][0]
 
 
-def _break(settings: Settings, sql: str) -> None:
-    conn = duckdb.connect(str(settings.warehouse))
+def _plant(conn: duckdb.DuckDBPyConnection, sql: str) -> None:
+    changed = 0
+    for statement in (part for part in sql.split(";") if part.strip()):
+        cursor = conn.execute(statement)
+        code = "\n".join(line for line in statement.splitlines() if not line.strip().startswith("--"))
+        if code.lstrip().startswith(("update", "delete", "insert")):
+            changed += cursor.fetchall()[0][0]
+    assert changed >= 1, f"the planted violation changed no row: {sql}"
+
+
+def test_every_singular_test_has_a_case_and_passes_as_built(compiled, published):
+    warehouse, tests = compiled
+    assert set(tests) == _singular_tests(published.settings.dbt_dir) == set(VIOLATIONS)
+    conn = duckdb.connect(str(warehouse), read_only=True)
     try:
-        changed = 0
-        for statement in (part for part in sql.split(";") if part.strip()):
-            cursor = conn.execute(statement)
-            code = "\n".join(line for line in statement.splitlines() if not line.strip().startswith("--"))
-            if code.lstrip().startswith(("update", "delete", "insert")):
-                changed += cursor.fetchall()[0][0]
-        assert changed >= 1, f"the planted violation changed no row: {sql}"
+        assert {name: _failing_rows(conn, sql) for name, sql in tests.items()} == {name: 0 for name in tests}
     finally:
         conn.close()
-
-
-def test_every_singular_test_has_a_case_and_passes_as_built(private_copy, published):
-    tests = _singular_tests(published.settings.dbt_dir)
-    assert tests == set(VIOLATIONS)
-    result = run_dbt(private_copy, "test", ["--select", "test_type:singular"], run_date=published.run_date)
-    assert {n.unique_id.rsplit(".", 1)[-1]: n.status for n in result.nodes} == {name: "pass" for name in tests}
 
 
 @pytest.mark.parametrize(
@@ -128,6 +131,13 @@ def test_every_singular_test_has_a_case_and_passes_as_built(private_copy, publis
     [pytest.param(name, sql, id=name) for name, sql in VIOLATIONS.items()]
     + [pytest.param(name, sql, id=f"{name}-{case}") for name, case, sql in MORE_VIOLATIONS],
 )
-def test_the_invariant_fails_on_a_planted_violation(private_copy, published, test, violation):
-    _break(private_copy, violation)
-    assert _status(private_copy, test, published.run_date) == "fail"
+def test_the_invariant_fails_on_a_planted_violation(compiled, test, violation):
+    warehouse, tests = compiled
+    conn = duckdb.connect(str(warehouse))
+    try:
+        conn.execute("begin transaction")
+        _plant(conn, violation)
+        assert _failing_rows(conn, tests[test]) > 0
+    finally:
+        conn.execute("rollback")
+        conn.close()
