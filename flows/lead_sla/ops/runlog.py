@@ -104,8 +104,11 @@ class RunLog:
     @contextmanager
     def stage(self, name: str) -> Iterator[StageCounts]:
         """Record a stage: 'running' at start, then 'success' or 'failed' with the error."""
+        from lead_sla.ops.lock import note_progress  # the lock module uses this one's clock
+
         counts = StageCounts()
         self.stages.append(name)
+        note_progress(self.path, stage=name)
         self._execute(
             "INSERT OR REPLACE INTO ops.run_stages VALUES (?, ?, ?, ?, NULL, 'running', NULL, NULL, NULL)",
             [self.run_id, self.run_date, name, utc_now()],
