@@ -616,3 +616,78 @@ def test_the_run_summary_shows_quarantine_per_stream_and_the_warnings(tmp_path, 
         "Data-quality warnings: 1",
         "  quarantine.rows: quarantined_share_below_warning_bound (observed 1 of 2 rows)",
     ]
+
+
+# --- the demo's closing lines ------------------------------------------------------------------
+
+
+def test_demo_ends_with_the_demo_day_and_commands_that_fit_80_columns(tmp_path, monkeypatch):
+    import lead_sla.flows.nightly as nightly_module
+    import lead_sla.sources.demo as demo_module
+
+    monkeypatch.setattr(demo_module, "generate", lambda *args, **kwargs: None)
+    monkeypatch.setattr(nightly_module, "nightly", lambda run_date, force_publish, settings: nightly_module.DayResult(
+        "2026-10-31-run", run_date, "success", as_of_date=run_date, published=True,
+        rows_read={"activities": 1889}, rows_quarantined={"activities": 2}))
+    (tmp_path / "landing").mkdir()
+    result = runner.invoke(app, ["demo"], env=env_for(tmp_path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "Demo built as of 2026-10-31 (the demo day: its exports end there)." in lines
+    assert "Quarantined: activities 2 of 1,889 rows (0.1%)" in lines
+    commands = [line.strip() for line in lines[lines.index("Try:") + 1:] if line.startswith("  lead-sla ")]
+    assert commands == [
+        "lead-sla status",
+        "lead-sla quarantine --limit 5",
+        "lead-sla report build --date 2026-10-31",
+        "lead-sla run --date 2026-10-31",
+        "lead-sla score backtest --from 2026-10-01 --to 2026-10-31",
+    ]
+    for command in commands:
+        assert len("  .venv/bin/" + command) < 80, command
+        assert runner.invoke(app, [*command.split()[1:], "--help"]).exit_code == 0, command
+
+
+# --- fast start: commands that run no flow import no orchestration ---------------------------
+
+HEAVY = ("prefect", "great_expectations", "dbt", "sklearn")
+
+
+@pytest.mark.parametrize(
+    ("args", "env_extra", "code"),
+    [
+        pytest.param(["status"], {}, 0, id="status"),
+        pytest.param(["quarantine"], {}, 0, id="quarantine"),
+        pytest.param(["publish"], {}, 1, id="publish-nothing-built"),
+        pytest.param(["report", "build"], {}, 1, id="report-nothing-published"),
+        pytest.param(["run", "--date", "31/10/2026"], {}, 2, id="run-bad-date"),
+        pytest.param(["extract", "--stream", "nosuchstream"], {}, 2, id="extract-unknown-stream"),
+        pytest.param(["run", "--date", "2026-10-31"], {"LEAD_SLA_REPORTING_TIMEZONE": "Mars/Olympus"}, 2, id="bad-zone"),
+        pytest.param(["backfill", "--start", "2026-10-01", "--end", "2026-10-31"], {}, 2, id="no-landing-folder"),
+        pytest.param(["--help"], {}, 0, id="help"),
+    ],
+)
+def test_commands_that_run_no_flow_import_no_orchestration(tmp_path, args, env_extra, code):
+    import os
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from lead_sla.cli import app\n"
+        "try:\n"
+        "    app(sys.argv[1:], prog_name='lead-sla')\n"
+        "except SystemExit as exit:\n"
+        f"    loaded = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "    print('HEAVY', loaded, file=sys.stderr)\n"
+        "    raise\n"
+    )
+    env = {**os.environ, **env_for(tmp_path), **env_extra}
+    done = subprocess.run([sys.executable, "-c", probe, *args], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == code, done.stderr
+    assert "HEAVY []" in done.stderr, done.stderr
+
+
+def test_run_help_names_every_stage():
+    text = _flat(runner.invoke(app, ["run", "--help"]).output)
+    assert "extract, build and test, validate, score, publish, report" in text
