@@ -593,7 +593,8 @@ def test_status_says_when_nothing_is_in_quarantine(tmp_path):
 
 
 def test_the_run_summary_shows_quarantine_per_stream_and_the_warnings(tmp_path, monkeypatch):
-    from datetime import date
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
 
     import lead_sla.flows.nightly as nightly_module
 
@@ -608,11 +609,12 @@ def test_the_run_summary_shows_quarantine_per_stream_and_the_warnings(tmp_path, 
 
     monkeypatch.setattr(nightly_module, "nightly", night)
     result = runner.invoke(app, ["run", "--date", "2026-10-31"], env=env_for(tmp_path))
+    today = datetime.now(ZoneInfo("America/New_York")).date()
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[:5] == [
         "Built 2026-10-31 (run 2026-10-31-run); published: yes",
         "Quarantined: contacts 3 of 120 rows (2.5%), users 1 of 9 rows (11.1%)",
-        "  (listed by `lead-sla quarantine --since 2026-10-31`)",
+        f"  (listed by `lead-sla quarantine --since {today}`)",
         "Data-quality warnings: 1",
         "  quarantine.rows: quarantined_share_below_warning_bound (observed 1 of 2 rows)",
     ]
@@ -628,13 +630,13 @@ def test_demo_ends_with_the_demo_day_and_commands_that_fit_80_columns(tmp_path, 
     monkeypatch.setattr(demo_module, "generate", lambda *args, **kwargs: None)
     monkeypatch.setattr(nightly_module, "nightly", lambda run_date, force_publish, settings: nightly_module.DayResult(
         "2026-10-31-run", run_date, "success", as_of_date=run_date, published=True,
-        rows_read={"activities": 1889}, rows_quarantined={"activities": 2}))
+        rows_read={"activities": 1889, "web_sessions": 92950}, rows_quarantined={"activities": 2, "web_sessions": 2}))
     (tmp_path / "landing").mkdir()
     result = runner.invoke(app, ["demo"], env=env_for(tmp_path))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert "Demo built as of 2026-10-31 (the demo day: its exports end there)." in lines
-    assert "Quarantined: activities 2 of 1,889 rows (0.1%)" in lines
+    assert "Quarantined: activities 2 of 1,889 rows (0.1%), web_sessions 2 of 92,950 rows (<0.1%)" in lines
     commands = [line.strip() for line in lines[lines.index("Try:") + 1:] if line.startswith("  lead-sla ")]
     assert commands == [
         "lead-sla status",
@@ -691,3 +693,35 @@ def test_commands_that_run_no_flow_import_no_orchestration(tmp_path, args, env_e
 def test_run_help_names_every_stage():
     text = _flat(runner.invoke(app, ["run", "--help"]).output)
     assert "extract, build and test, validate, score, publish, report" in text
+
+
+@pytest.mark.parametrize(
+    ("stage", "refused"),
+    [
+        pytest.param("validate", True, id="after-failed-checks"),
+        pytest.param("build", True, id="after-a-failed-build"),
+        pytest.param("extract", False, id="after-a-failed-extraction"),
+        pytest.param("publish", False, id="after-a-failed-publish"),
+    ],
+)
+def test_publish_refuses_the_tables_a_failed_run_left(tmp_path, stage, refused):
+    from datetime import date
+    from pathlib import Path
+
+    from lead_sla.ops.runlog import RunLog
+
+    env = _warehouse_built_for(tmp_path, date(2026, 10, 31))
+    failed = RunLog(Path(env["LEAD_SLA_WAREHOUSE_PATH"]), "2026-11-01-failed", date(2026, 11, 1), "nightly")
+    failed.start()
+    with pytest.raises(RuntimeError):
+        with failed.stage(stage):
+            raise RuntimeError("1 critical data-quality check failed")
+    failed.finish("failed", "RuntimeError: 1 critical data-quality check failed")
+    result = runner.invoke(app, ["publish"], env=env)
+    if refused:
+        assert result.exit_code == 1, result.output
+        assert (f"not published: the warehouse's tables are those of run 2026-11-01-failed (2026-11-01), which stopped "
+                f"at {stage}") in _flat(result.output)
+        assert not (tmp_path / "w" / "published" / "manifest.json").exists()
+    else:
+        assert result.exit_code == 0, result.output

@@ -19,7 +19,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -223,28 +223,27 @@ def run(
     else:
         console.print(f"Built {result.run_date} (run {result.run_id}); published: {'yes' if result.published else 'no'}",
                       highlight=False, soft_wrap=True)
-    _print_night(result.rows_quarantined, result.rows_read, result.warnings, result.as_of_date or result.run_date,
-                 settings)
+    _print_night(result.rows_quarantined, result.rows_read, result.warnings, settings)
     if result.report:
         console.print(f"Report: {result.report}", highlight=False, soft_wrap=True)
 
 
 def _yesterday(settings: Settings) -> date:
-    from datetime import datetime, timedelta
+    from datetime import datetime
     from zoneinfo import ZoneInfo
 
     return (datetime.now(ZoneInfo(settings.reporting_timezone)) - timedelta(days=1)).date()
 
 
-def _print_night(quarantined: dict[str, int], read: dict[str, int], warnings: list[str], day: date,
-                 settings: Settings) -> None:
+def _print_night(quarantined: dict[str, int], read: dict[str, int], warnings: list[str], settings: Settings) -> None:
     """The run summary's data lines: quarantine per stream and the data-quality warnings."""
     from lead_sla.ops.quarantine import describe_counts
 
     counts = describe_counts(quarantined, read)
     console.print(f"Quarantined: {counts}", highlight=False, soft_wrap=True)
     if counts != "none":
-        console.print(f"  (listed by `lead-sla quarantine --since {day}`)", highlight=False, soft_wrap=True)
+        today = _yesterday(settings) + timedelta(days=1)  # the rows were quarantined today, by this run
+        console.print(f"  (listed by `lead-sla quarantine --since {today}`)", highlight=False, soft_wrap=True)
     console.print(f"Data-quality warnings: {len(warnings)}", highlight=False, soft_wrap=True)
     for line in warnings[:10]:
         console.print(f"  {line}", highlight=False, soft_wrap=True)
@@ -290,7 +289,7 @@ def backfill(
             quarantined[stream] = quarantined.get(stream, 0) + rows
         for stream, rows in result.rows_read.items():
             read[stream] = read.get(stream, 0) + rows
-    _print_night(quarantined, read, [w for r in built for w in r.warnings], first, settings)
+    _print_night(quarantined, read, [w for r in built for w in r.warnings], settings)
 
 
 def _run_pipeline(settings: Settings, call: Callable[[], T]) -> T:
@@ -299,8 +298,10 @@ def _run_pipeline(settings: Settings, call: Callable[[], T]) -> T:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from offline machines
     from prefect.logging.configuration import PROCESS_LOGGING_CONFIG, setup_logging
 
-    if not PROCESS_LOGGING_CONFIG:
-        setup_logging()  # Prefect's console first: it leaves the root logger alone once the log file is on it
+    if not PROCESS_LOGGING_CONFIG and sys.stderr is sys.__stderr__:
+        # Prefect's console first: it leaves the root logger alone once the log file is on it. (Not
+        # when stderr is swapped, as by a test's CliRunner: the console would outlive the swap.)
+        setup_logging()
 
     from lead_sla.agreement.errors import AgreementError
     from lead_sla.landing.extract import LandingFolderMissing
@@ -347,7 +348,7 @@ def publish(
     """
     from lead_sla.ops import preflight
     from lead_sla.ops.lock import WarehouseBusy, warehouse_lock
-    from lead_sla.ops.runlog import RunLog, built_day, new_run_id
+    from lead_sla.ops.runlog import RunLog, built_day, new_run_id, unchecked_tables
 
     asked = _parse_day(date_, "--date") if date_ else None
     if force:
@@ -364,6 +365,12 @@ def publish(
             day = built_day(settings.warehouse)
             if day is None:
                 raise _fail("the warehouse has not been built yet; run `lead-sla run` first", 1)
+            left = unchecked_tables(settings.warehouse)
+            if left is not None:
+                run_id, run_day, stage = left
+                raise _fail(f"the warehouse's tables are those of run {run_id} ({run_day}), which stopped at "
+                            f"{stage}: its checks refused them or never saw them, so they are not published. "
+                            f"Rerun `lead-sla run --date {run_day}` (or `--date {day}`) first.", 1, "not published")
             if asked is not None and asked != day:
                 hint = (f"`lead-sla run --date {asked}` builds it" if asked > day else
                         "earlier days are restated inside it and are not published on their own")
@@ -561,7 +568,7 @@ def demo(
         return nightly(run_date=DEMO_END, force_publish=True, settings=settings)
 
     result = _run_pipeline(settings, night)
-    _print_night(result.rows_quarantined, result.rows_read, result.warnings, result.run_date, settings)
+    _print_night(result.rows_quarantined, result.rows_read, result.warnings, settings)
     for line in demo_epilogue(result.run_date, settings, result.report):
         console.print(line, highlight=False, soft_wrap=True, markup=False)
 

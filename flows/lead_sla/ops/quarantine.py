@@ -103,6 +103,6 @@ def describe_counts(quarantined: dict[str, int], read: dict[str, int]) -> str:
         if not rows:
             continue
         total = read.get(stream, 0)
-        share = f" ({rows / total:.1%})" if total else ""
+        share = "" if not total else f" ({rows / total:.1%})" if rows / total >= 0.001 else " (<0.1%)"
         parts.append(f"{stream} {rows:,} of {total:,} rows{share}")
     return ", ".join(parts) if parts else "none"

@@ -183,3 +183,30 @@ def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]
            FROM ops.runs r ORDER BY r.started_at DESC LIMIT ?""",
         [limit],
     ).fetchall()
+
+
+# Stages after which a failed run leaves the warehouse's marts or scores as no check passed them.
+UNCHECKED_AFTER = ("build", "validate", "score", "validate-scores")
+
+
+def unchecked_tables(path: Path) -> tuple[str, date, str] | None:
+    """(run id, day, stage) when the latest pipeline run failed at or after its build and before
+    publishing: the marts (or scores) in the warehouse are then that run's, which its checks refused
+    or never saw, not those of :func:`built_day`. None when the tables are those of a good run."""
+    if not path.exists():
+        return None
+    conn = connect(path)
+    try:
+        conn.execute(RUNS_DDL)
+        row = conn.execute(
+            """SELECT r.run_id, r.run_date, r.status,
+                      (SELECT string_agg(s.stage, ', ') FROM ops.run_stages s
+                       WHERE s.run_id = r.run_id AND s.status <> 'success') AS stopped_at
+               FROM ops.runs r WHERE r.flow <> 'publish' ORDER BY r.started_at DESC LIMIT 1"""
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None or row[2] not in ("failed", "abandoned") or row[3] is None:
+        return None
+    stopped = [stage for stage in row[3].split(", ") if stage in UNCHECKED_AFTER]
+    return (row[0], row[1], stopped[0]) if stopped else None
