@@ -20,16 +20,16 @@ def env_for(tmp_path) -> dict[str, str]:
 
 def command_paths() -> list[list[str]]:
     """Every command and nested sub-command, as the argument lists that reach it."""
-    import click
+    import typer
     import typer.main
 
-    def walk(group: click.Group, prefix: list[str]) -> list[list[str]]:
+    def walk(group, prefix: list[str]) -> list[list[str]]:  # noqa: ANN001 - a (Typer's) click group
         paths = []
-        context = click.Context(group)
+        context = typer.Context(group)
         for name in sorted(group.list_commands(context)):  # the sub-apps the main group loads when called
             command = group.get_command(context, name)
             paths.append([*prefix, name])
-            if isinstance(command, click.Group):
+            if hasattr(command, "list_commands"):
                 paths.extend(walk(command, [*prefix, name]))
         return paths
 
@@ -725,3 +725,73 @@ def test_publish_refuses_the_tables_a_failed_run_left(tmp_path, stage, refused):
         assert not (tmp_path / "w" / "published" / "manifest.json").exists()
     else:
         assert result.exit_code == 0, result.output
+
+
+# --- errors without noise --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["plain", "debug"])
+def test_a_failed_run_prints_its_message_once_and_the_log_file_keeps_the_traceback(tmp_path, monkeypatch, debug):
+    import lead_sla.flows.extract as extract_module
+
+    def broken(settings, up_to, streams):  # noqa: ANN001, ANN202 - the flow's signature
+        raise ValueError("the CRM export of 2026-10-31 has 3 columns, the contract 13")
+
+    monkeypatch.setattr(extract_module, "extract", broken)
+    (tmp_path / "landing").mkdir()
+    env = env_for(tmp_path)
+    result = runner.invoke(app, [*(["--debug"] if debug else []), "extract"], env=env)
+    assert result.exit_code == 1, result.output
+    if debug:  # rich's traceback shows the source lines too
+        assert "Traceback (most recent call last)" in result.output and "ValueError" in result.output
+    else:
+        assert result.output.count("the CRM export of 2026-10-31 has 3 columns") == 1
+        assert "Traceback" not in result.output
+    log_file = tmp_path / "w" / "logs" / "lead-sla.log"
+    assert f"the traceback is in {log_file}" in _flat(result.output) or debug
+    kept = log_file.read_text()
+    assert "Traceback (most recent call last)" in kept and "ValueError: the CRM export of 2026-10-31" in kept
+
+
+def test_status_shows_a_failure_until_a_later_run_succeeds(tmp_path):
+    import time
+    from datetime import date
+    from pathlib import Path
+
+    from lead_sla.ops.runlog import RunLog
+
+    warehouse = Path(env_for(tmp_path)["LEAD_SLA_WAREHOUSE_PATH"])
+    failed = RunLog(warehouse, "2026-10-31-failed", date(2026, 10, 31), "nightly")
+    failed.start()
+    failed.finish("failed", "DataQualityError: 1 critical data-quality check failed")
+    assert "failed run 2026-10-31-failed" in runner.invoke(app, ["status"], env=env_for(tmp_path)).output
+    time.sleep(0.01)
+    fixed = RunLog(warehouse, "2026-10-31-fixed", date(2026, 10, 31), "nightly")
+    fixed.start()
+    fixed.finish("success")
+    output = runner.invoke(app, ["status"], env=env_for(tmp_path)).output
+    assert "2026-10-31-failed" in output and "failed run 2026-10-31-failed" not in output
+
+
+def test_the_backfill_summary_adds_up_quarantine_over_its_days(tmp_path, monkeypatch):
+    from datetime import date
+
+    import lead_sla.flows.nightly as nightly_module
+
+    _landing_with_exports_up_to(tmp_path, "2026-10-31")
+
+    def days(start, end, force, settings):  # noqa: ANN001, ANN202 - the flow's signature
+        return [
+            nightly_module.DayResult("r1", date(2026, 10, 30), "success", rows_read={"deals": 30}, rows_quarantined={"deals": 1}),
+            nightly_module.DayResult("r2", date(2026, 10, 31), "success", rows_read={"deals": 10}, rows_quarantined={"deals": 1},
+                                     warnings=["raw.deals: a warning"]),
+            nightly_module.DayResult("", date(2026, 10, 29), "skipped"),
+        ]
+
+    monkeypatch.setattr(nightly_module, "backfill", days)
+    result = runner.invoke(app, ["backfill", "--start", "2026-10-29", "--end", "2026-10-31"], env=env_for(tmp_path))
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("Backfill 2026-10-29..2026-10-31: 2 run(s), 1 day(s) skipped")
+    assert "Quarantined: deals 2 of 40 rows (5.0%)" in lines
+    assert "Data-quality warnings: 1" in lines and "  raw.deals: a warning" in lines

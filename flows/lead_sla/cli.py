@@ -23,10 +23,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
-import click
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from lead_sla.settings import Settings
 
@@ -46,20 +45,20 @@ class _LazyGroup(TyperGroup):
     }
     _describing = False
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: typer.Context) -> list[str]:
         return [*super().list_commands(ctx), *(name for name in self.LAZY if name not in self.commands)]
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:
         if cmd_name in self.commands or cmd_name not in self.LAZY:
             return super().get_command(ctx, cmd_name)
         module_name, help_text = self.LAZY[cmd_name]
         if self._describing:
-            return click.Command(cmd_name, help=help_text, short_help=help_text)
+            return TyperCommand(cmd_name, help=help_text, short_help=help_text)
         command = typer.main.get_command(importlib.import_module(module_name).app)
         command.name, command.help = cmd_name, help_text
         return command
 
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    def format_help(self, ctx: typer.Context, formatter: Any) -> None:
         self._describing = True
         try:
             super().format_help(ctx, formatter)
@@ -92,10 +91,10 @@ def main(
     ctx.obj = {"debug": debug}
 
 
-def _debug() -> bool:
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root() if ctx else None
-    return bool(root and isinstance(root.obj, dict) and root.obj.get("debug"))
+def _debug(ctx: typer.Context) -> bool:
+    """Whether ``lead-sla --debug`` was given (the main callback keeps it in the context)."""
+    root = ctx.find_root()
+    return bool(isinstance(root.obj, dict) and root.obj.get("debug"))
 
 
 def _fail(message: str, code: int, label: str = "error") -> typer.Exit:
@@ -159,6 +158,7 @@ def _check_streams(names: list[str] | None) -> None:
 
 @app.command()
 def extract(
+    ctx: typer.Context,
     up_to: Annotated[Optional[str], typer.Option(help="Last export day to land (YYYY-MM-DD) (default: all).")] = None,
     stream: Annotated[Optional[list[str]], typer.Option(help="Only this stream (repeatable).")] = None,
 ) -> None:
@@ -183,7 +183,7 @@ def extract(
             except ExtractionFailed as exc:
                 raise _StageFailed(str(exc)) from exc
 
-    reports = _run_pipeline(settings, land)
+    reports = _run_pipeline(settings, land, _debug(ctx))
     _print_reports(reports)
 
 
@@ -193,6 +193,7 @@ class _StageFailed(Exception):
 
 @app.command()
 def run(
+    ctx: typer.Context,
     date_: Annotated[Optional[str], typer.Option("--date", help="Day to build (YYYY-MM-DD) (default: yesterday in the reporting zone).")] = None,
     force_publish: Annotated[bool, typer.Option("--force-publish", help="Publish even when a newer day is already published.")] = False,
 ) -> None:
@@ -216,7 +217,7 @@ def run(
 
         return nightly(run_date=asked, force_publish=force_publish, settings=settings)
 
-    result = _run_pipeline(settings, night)
+    result = _run_pipeline(settings, night, _debug(ctx))
     if result.as_of_date and result.as_of_date != result.run_date:
         console.print(f"Replayed {result.run_date} inside a rebuild as of {result.as_of_date} (run {result.run_id}); "
                       f"published: {'yes' if result.published else 'no'}", highlight=False, soft_wrap=True)
@@ -253,6 +254,7 @@ def _print_night(quarantined: dict[str, int], read: dict[str, int], warnings: li
 
 @app.command()
 def backfill(
+    ctx: typer.Context,
     start: Annotated[str, typer.Option(help="First day to build (YYYY-MM-DD).")],
     end: Annotated[str, typer.Option(help="Last day to build (YYYY-MM-DD), included.")],
     force: Annotated[bool, typer.Option(help="Also replay the days the warehouse already holds.")] = False,
@@ -277,7 +279,7 @@ def backfill(
 
         return backfill_flow(start=first, end=last, force=force, settings=settings)
 
-    results = _run_pipeline(settings, days)
+    results = _run_pipeline(settings, days, _debug(ctx))
     built = [r for r in results if r.status == "success"]
     skipped = [r for r in results if r.status == "skipped"]
     console.print(f"Backfill {first}..{last}: {len(built)} run(s), {len(skipped)} day(s) skipped "
@@ -292,7 +294,7 @@ def backfill(
     _print_night(quarantined, read, [w for r in built for w in r.warnings], settings)
 
 
-def _run_pipeline(settings: Settings, call: Callable[[], T]) -> T:
+def _run_pipeline(settings: Settings, call: Callable[[], T], debug: bool) -> T:
     """Run a flow with the pipeline's logging: an expected failure prints its message once (exit 1;
     invalid input found inside exit 2); the log file keeps the traceback, and ``--debug`` shows it."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from offline machines
@@ -310,7 +312,6 @@ def _run_pipeline(settings: Settings, call: Callable[[], T]) -> T:
     from lead_sla.quality.suites import SuiteError
     from lead_sla.sources.mapping import MappingError
 
-    debug = _debug()
     with pipeline_logging(settings.log_path, debug=debug) as log:
         try:
             return call()
@@ -481,6 +482,8 @@ def status(
         console.print(f"  {run_id}  {flow:<8} day {day}{built}  started {started:%Y-%m-%d %H:%M} UTC  "
                       f"[{style}]{state}[/{style}]{where}", highlight=False, soft_wrap=True)
     for run_id, _, day, _, _, state, failed, error, _ in shown_rows:
+        if state == "success":
+            break  # a failure before the latest success was dealt with
         if state in ("failed", "abandoned") and error:
             console.print(f"[red]{state}[/red] run {run_id} ({day}){' at ' + failed if failed else ''}: {error}",
                           highlight=False, soft_wrap=True)
@@ -541,6 +544,7 @@ def quarantine(
 
 @app.command()
 def demo(
+    ctx: typer.Context,
     leads: Annotated[int, typer.Option(min=1, help="Number of leads to simulate.")] = DEMO_LEADS,
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = DEMO_DAYS,
 ) -> None:
@@ -567,7 +571,7 @@ def demo(
 
         return nightly(run_date=DEMO_END, force_publish=True, settings=settings)
 
-    result = _run_pipeline(settings, night)
+    result = _run_pipeline(settings, night, _debug(ctx))
     _print_night(result.rows_quarantined, result.rows_read, result.warnings, settings)
     for line in demo_epilogue(result.run_date, settings, result.report):
         console.print(line, highlight=False, soft_wrap=True, markup=False)
