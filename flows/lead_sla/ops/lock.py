@@ -63,14 +63,20 @@ class LockHolder:
 
 
 def pid_alive(pid: int) -> bool:
-    """Whether a process with ``pid`` exists (a process we may not signal still exists)."""
+    """Whether a process with ``pid`` runs: it exists (one we may not signal still does) and is not
+    a zombie (killed, but not yet reaped by its parent: it holds nothing any more)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
-        return True
-    return True
+        pass
+    try:
+        # /proc/<pid>/stat: "pid (name) state ..."; the name may hold spaces and parentheses
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): existing is all we can tell
+    return state not in ("Z", "X")
 
 
 def lock_holder(warehouse: Path) -> LockHolder | None:
