@@ -1,8 +1,8 @@
 -- Which reps breach most? First-touch deadlines of the last 28 days, per rep, worst first.
 select
     owner_id,
-    sum(handoffs_due)                                   as deadlines,
-    sum(handoffs_breached)                              as breached,
+    cast(sum(handoffs_due) as bigint)                   as deadlines,   -- sum() of a BIGINT is a HUGEINT
+    cast(sum(handoffs_breached) as bigint)              as breached,
     round(sum(handoffs_breached) / nullif(sum(handoffs_due), 0), 3) as breach_rate,
     round(median(median_response_business_minutes))    as typical_median_response_business_minutes
 from marts.fct_sales_sla_daily

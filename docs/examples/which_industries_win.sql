@@ -1,8 +1,8 @@
 -- Which industries win? Win rate per industry under the ICP version in force now, with a 95% interval.
 select
     attribute_value                 as industry,
-    leads,
-    wins,
+    cast(leads as bigint)           as leads,
+    cast(wins as bigint)            as wins,
     round(win_rate, 3)              as win_rate,
     round(lift, 2)                  as lift_over_overall,
     round(win_rate_lower_95, 3)     as win_rate_low,

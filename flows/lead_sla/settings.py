@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _ROOT_MARKERS = ("pyproject.toml", "dbt_project")
@@ -50,28 +51,45 @@ class Settings(BaseSettings):
     config_dir: Path | None = None
     dbt_project_dir: Path | None = None
     published_dir: Path | None = None
+    # Where every command that runs the pipeline appends its log, tracebacks included (the console
+    # shows each expected failure once, without them). Unset: logs/lead-sla.log beside the warehouse.
+    log_file: Path | None = None
 
     reporting_timezone: str = "America/New_York"
 
     crm_api_url: str | None = None
     crm_api_token: SecretStr | None = None
-    http_timeout_seconds: float = 10.0
-    http_max_retries: int = 5
-    http_backoff_seconds: float = 0.5
-    http_page_size: int = 500
+    http_timeout_seconds: float = Field(default=10.0, gt=0)
+    http_max_retries: int = Field(default=5, ge=0)
+    http_backoff_seconds: float = Field(default=0.5, ge=0)
+    http_page_size: int = Field(default=500, ge=1)
 
-    dbt_threads: int = 2
+    # A stream whose rows of the night go to quarantine beyond this share is a data-quality warning;
+    # beyond the critical share the night stops before scoring and publishing.
+    quarantine_warning_share: float = Field(default=0.01, ge=0, le=1)
+    quarantine_critical_share: float = Field(default=0.10, ge=0, le=1)
+
+    dbt_threads: int = Field(default=2, ge=1)
     # DuckDB's buffer memory for the pipeline's heavy stages (dbt, validation, scoring, extraction,
     # publishing); beyond it DuckDB spills to disk. "80%" is DuckDB's own default.
     duckdb_memory_limit: str = "6GB"
     # dbt unit tests check the models' logic, which only changes with the code: `make test` runs
     # them (tests/transform/test_dbt_unit_tests.py); the nightly build skips them unless this is set.
     dbt_unit_tests_nightly: bool = False
-    lock_wait_seconds: float = 0.0
+    lock_wait_seconds: float = Field(default=0.0, ge=0)
     # Publish the dbt docs site beside the published copy after each night (a backfill does it once,
     # at its end). The docs describe the models, not the day: a deployment that publishes them on
     # every code change can turn this off.
     publish_docs: bool = True
+
+    @field_validator("reporting_timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not an IANA time zone such as 'America/New_York' or 'Europe/Berlin'") from None
+        return value
 
     @field_validator("duckdb_memory_limit")
     @classmethod
@@ -94,6 +112,14 @@ class Settings(BaseSettings):
         for name, default in defaults.items():
             value = getattr(self, name)
             setattr(self, name, default if value is None else (root / value).resolve())
+        assert self.warehouse_path is not None
+        self.log_file = (self.warehouse_path.parent / "logs" / "lead-sla.log" if self.log_file is None
+                         else (root / self.log_file).resolve())
+        if self.quarantine_warning_share > self.quarantine_critical_share:
+            raise ValueError(
+                f"LEAD_SLA_QUARANTINE_WARNING_SHARE ({self.quarantine_warning_share}) is above "
+                f"LEAD_SLA_QUARANTINE_CRITICAL_SHARE ({self.quarantine_critical_share}); the warning comes first"
+            )
         if self.source_mapping is None:
             self.source_mapping = self.config_dir / "sources" / "demo.yml"
         else:
@@ -123,6 +149,12 @@ class Settings(BaseSettings):
         return self.source_mapping
 
     @property
+    def log_path(self) -> Path:
+        """The log file every pipeline command appends to (``log_file``)."""
+        assert self.log_file is not None
+        return self.log_file
+
+    @property
     def config(self) -> Path:
         assert self.config_dir is not None
         return self.config_dir
@@ -146,3 +178,21 @@ class Settings(BaseSettings):
     def data_docs_dir(self) -> Path:
         """Great Expectations Data Docs: ``data_docs/`` beside the warehouse file."""
         return self.warehouse.parent / "data_docs"
+
+
+ENV_PREFIX = "LEAD_SLA_"
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """One line per invalid setting, named as the user sets it: ``LEAD_SLA_REPORTING_TIMEZONE: ...``."""
+    lines = []
+    for error in exc.errors(include_url=False):
+        message = error["msg"].removeprefix("Value error, ")
+        if error["loc"]:
+            name = ENV_PREFIX + "_".join(str(part) for part in error["loc"]).upper()
+            shown = error.get("input")
+            got = "" if isinstance(shown, dict) or shown is None or repr(shown) in message else f" (got {shown!r})"
+            lines.append(f"{name}: {message}{got}")
+        else:
+            lines.append(message)
+    return "\n".join(lines)

@@ -125,3 +125,25 @@ def test_schema_rows_adds_up_the_base_tables_of_a_schema(tmp_path):
     conn.close()
     assert schema_rows(warehouse, "marts") == 7
     assert schema_rows(warehouse, "scoring") == 0
+
+
+def test_a_killed_process_not_yet_reaped_is_not_alive():
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from lead_sla.ops.lock import pid_alive
+
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        assert pid_alive(child.pid)
+        os.kill(child.pid, signal.SIGKILL)
+        for _ in range(100):  # a zombie until we wait for it, as a run killed under a parent that never reaps
+            if not pid_alive(child.pid):
+                break
+            time.sleep(0.05)
+        assert not pid_alive(child.pid)
+    finally:
+        child.wait()
+    assert not pid_alive(child.pid)

@@ -51,6 +51,7 @@ NIGHT = {"extract": True, "build": True, "validate": True, "score": True, "publi
         pytest.param({"extract": True, "build": True, "validate": False}, "validate", id="failed-at-a-gate"),
         pytest.param({"extract": True, "build": False}, "build", id="failed-mid-build"),
         pytest.param({"extract": True, "build": True, "validate": True, "score": False}, "score", id="failed-at-scoring"),
+        pytest.param({**NIGHT, "publish": False}, "publish", id="failed-at-publishing"),
     ],
 )
 def test_publish_refuses_marts_a_failed_run_rebuilt(tmp_path, later_run, stage_named):
@@ -63,7 +64,8 @@ def test_publish_refuses_marts_a_failed_run_rebuilt(tmp_path, later_run, stage_n
 
     said = " ".join(result.output.split())
     assert result.exit_code == 1, result.output
-    assert "2026-11-01" in said and f"failed at {stage_named}" in said
+    assert "not published: the warehouse's tables are those of run" in said
+    assert f"(2026-11-01), which stopped at {stage_named}" in said
     assert "`lead-sla run --date 2026-11-01`" in said
     assert not (tmp_path / "w" / "published" / "manifest.json").exists()
 
@@ -78,6 +80,19 @@ def test_a_run_that_failed_before_building_leaves_the_held_day_publishable(tmp_p
 
     assert result.exit_code == 0, result.output
     assert "Published 2026-10-31" in " ".join(result.output.split())
+
+
+def test_a_run_that_failed_before_building_does_not_make_a_failed_build_publishable(tmp_path):
+    env = _env(tmp_path)
+    warehouse = Path(env["LEAD_SLA_WAREHOUSE_PATH"])
+    _run(warehouse, HELD, NIGHT, "success")
+    _run(warehouse, date(2026, 11, 1), {"extract": True, "build": True, "validate": False}, "failed")
+    _run(warehouse, date(2026, 11, 1), {"extract": False}, "failed")
+
+    result = runner.invoke(app, ["publish"], env=env)
+
+    assert result.exit_code == 1, result.output
+    assert "which stopped at validate" in " ".join(result.output.split())
 
 
 def test_a_successful_run_after_a_failed_one_makes_its_day_publishable(tmp_path):

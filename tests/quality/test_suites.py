@@ -27,7 +27,9 @@ MARTS = (
 
 def test_committed_suites_load_and_bind() -> None:
     suites = load_suites(SUITES_DIR)
-    assert sorted(s.name for s in suites if s.stage == "raw") == sorted(f"raw.{s.name}" for s in STREAMS)
+    assert sorted(s.name for s in suites if s.stage == "raw") == sorted(
+        [*(f"raw.{s.name}" for s in STREAMS), "quarantine.rows"]
+    )
     assert sorted(s.name for s in suites if s.stage == "marts") == sorted(f"marts.{m}" for m in MARTS)
     assert [(s.name, s.path.relative_to(SUITES_DIR).as_posix()) for s in suites if s.stage == "scores"] == [
         ("scoring.lead_scores", "scores/lead_scores.yml")

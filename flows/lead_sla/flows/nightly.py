@@ -31,7 +31,8 @@ from prefect.context import get_run_context
 
 from lead_sla.flows.extract import extract
 from lead_sla.flows.scoring import score
-from lead_sla.ops.lock import warehouse_lock
+from lead_sla.ops.lock import note_progress, warehouse_lock
+from lead_sla.ops.preflight import no_data_message, source_days
 from lead_sla.ops.runlog import RunLog, built_day, new_run_id
 from lead_sla.ops.summary import day_summary_markdown
 from lead_sla.publish.as_reported import FirstReport, record_first_report
@@ -57,6 +58,11 @@ class DayResult:
     published: bool = False
     report: str | None = None
     first_report: FirstReport | None = None
+    # per stream: rows the extraction read (less those a load filters out on purpose) and quarantined
+    rows_read: dict[str, int] = field(default_factory=dict)
+    rows_quarantined: dict[str, int] = field(default_factory=dict)
+    # the data-quality warnings of the night, one line each: "suite: expectation (observed value)"
+    warnings: list[str] = field(default_factory=list)
 
 
 def yesterday(settings: Settings, now: datetime | None = None) -> date:
@@ -123,6 +129,12 @@ def publish_docs(settings: Settings, run_date: date) -> str:
     return str(generate_docs(settings, run_date, settings.published / "dbt_docs"))
 
 
+def warning_line(outcome) -> str:  # noqa: ANN001 - an ExpectationOutcome
+    """One line for a run summary: the suite, the expectation and what was observed."""
+    observed = f" (observed {outcome.observed_value})" if outcome.observed_value else ""
+    return f"{outcome.suite}: {outcome.expectation}{observed}"[:200]
+
+
 def _prefect_run_id() -> str | None:
     try:
         return str(get_run_context().flow_run.id)  # type: ignore[union-attr]
@@ -156,9 +168,14 @@ def run_day(
         logger.info("the warehouse holds %s: %s is replayed inside a rebuild as of %s", as_of, run_date, as_of)
     try:
         with log.stage("extract") as counts:
+            no_data = no_data_message(settings, as_of, source_days(settings), defaulted=False)
+            if no_data:
+                logger.warning(no_data)
             reports = extract(settings=settings, up_to=as_of)
             counts.rows_in = sum(r.rows_read for r in reports)
             counts.rows_out = sum(r.rows_loaded for r in reports)
+            result.rows_read = {r.stream: r.rows_read - r.rows_filtered for r in reports}
+            result.rows_quarantined = {r.stream: r.rows_quarantined for r in reports}
         with log.stage("build") as counts:
             built = transform(settings, as_of)
             counts.rows_in = schema_rows(settings.warehouse, "raw")
@@ -173,11 +190,13 @@ def run_day(
             checks = [validate(settings, log.run_id, as_of, stage) for stage in ("raw", "marts")]
             counts.rows_in = sum(len(c.outcomes) for c in checks)
             counts.rows_out = sum(len(c.warnings) for c in checks)
+            result.warnings = [warning_line(w) for c in checks for w in c.warnings]
         with log.stage("score") as counts:
             scored = score(run_date=as_of, settings=settings)
             counts.rows_out = scored.leads_scored
         with log.stage("validate-scores"):
-            validate(settings, log.run_id, as_of, "scores")
+            scores_check = validate(settings, log.run_id, as_of, "scores")
+            result.warnings += [warning_line(w) for w in scores_check.warnings]
         with log.stage("publish") as counts:
             published, first_report = publish_day(settings, log.run_id, as_of, force_publish)
             counts.rows_out = sum(published.tables.values())
@@ -258,6 +277,8 @@ def backfill(start: date, end: date, force: bool = False, settings: Settings | N
                     start, end, plan.rebuild_as_of, len(plan.restated))
         # the rebuild is the run of its own day (a replay of the range's last day when that is held)
         run_for = end if plan.rebuild_as_of == plan.held else plan.rebuild_as_of
+        note_progress(settings.warehouse,
+                      progress=f"one rebuild as of {plan.rebuild_as_of} for {start}..{end} ({len(days)} days)")
         result = run_day(settings, run_for, "backfill")
         for day in plan.restated:
             if day != run_for:

@@ -4,6 +4,10 @@ DuckDB allows a single writing process; two pipeline runs on one warehouse would
 on its tables. A run takes an exclusive lock file beside the warehouse before it starts. A
 second run waits up to ``wait_seconds`` (0: refuse at once) and then refuses with a message
 naming the run that holds the lock.
+
+Beside the lock, ``<warehouse>.lock.json`` says who holds it (run id, pid, since when) and, as the
+run goes, its stage and progress: ``lead-sla status`` reads it while the run holds the warehouse,
+and a holder whose process is gone (killed) marks its run as abandoned at once.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from filelock import FileLock, Timeout
@@ -31,6 +36,86 @@ def _holder_path(warehouse: Path) -> Path:
     return warehouse.with_name(warehouse.name + ".lock.json")
 
 
+@dataclass(frozen=True)
+class LockHolder:
+    """Who holds (or last held) the warehouse's run lock, from ``<warehouse>.lock.json``."""
+
+    run_id: str
+    pid: int
+    since: str
+    stage: str | None = None
+    stage_since: str | None = None
+    progress: str | None = None
+
+    @property
+    def alive(self) -> bool:
+        """The holding process still runs (on this machine)."""
+        return pid_alive(self.pid)
+
+    def describe(self) -> str:
+        """``run X (pid N, since T UTC), stage build since T UTC, day 3 of 10``."""
+        text = f"run {self.run_id} (pid {self.pid}, since {self.since} UTC)"
+        if self.stage:
+            text += f", stage {self.stage}" + (f" since {self.stage_since} UTC" if self.stage_since else "")
+        if self.progress:
+            text += f", {self.progress}"
+        return text
+
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process with ``pid`` runs: it exists (one we may not signal still does) and is not
+    a zombie (killed, but not yet reaped by its parent: it holds nothing any more)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    try:
+        # /proc/<pid>/stat: "pid (name) state ..."; the name may hold spaces and parentheses
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no /proc (not Linux): existing is all we can tell
+    return state not in ("Z", "X")
+
+
+def lock_holder(warehouse: Path) -> LockHolder | None:
+    """The holder the lock file names, or None when no run holds it (the file goes with the lock)."""
+    try:
+        info = json.loads(_holder_path(warehouse).read_text())
+        return LockHolder(
+            run_id=str(info["run_id"]), pid=int(info["pid"]), since=str(info["since"]),
+            stage=info.get("stage"), stage_since=info.get("stage_since"), progress=info.get("progress"),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def note_progress(warehouse: Path, *, stage: str | None = None, progress: str | None = None) -> None:
+    """Record the current stage (or progress) in the holder file, when this process holds the lock.
+
+    Best effort: ``status`` reads it, nothing depends on it; a process that does not hold the lock
+    (a test writing a run log) leaves the file alone.
+    """
+    path = _holder_path(warehouse)
+    try:
+        info = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return
+    if info.get("pid") != os.getpid():
+        return
+    if stage is not None:
+        info.update(stage=stage, stage_since=utc_now().isoformat(timespec="seconds"))
+    if progress is not None:
+        info["progress"] = progress
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps(info))
+        os.replace(tmp, path)
+    except OSError:
+        tmp.unlink(missing_ok=True)
+
+
 @contextmanager
 def warehouse_lock(warehouse: Path, *, run_id: str, wait_seconds: float = 0.0) -> Iterator[None]:
     """Hold the warehouse's run lock for the duration of the block, or raise ``WarehouseBusy``."""
@@ -39,18 +124,16 @@ def warehouse_lock(warehouse: Path, *, run_id: str, wait_seconds: float = 0.0) -
     try:
         lock.acquire()
     except Timeout:
-        holder = "unknown run"
-        try:
-            info = json.loads(_holder_path(warehouse).read_text())
-            holder = f"run {info['run_id']} (pid {info['pid']}, since {info['since']} UTC)"
-        except (OSError, ValueError, KeyError):
-            pass
+        found = lock_holder(warehouse)
+        holder = "unknown run" if found is None else found.describe()
         raise WarehouseBusy(
             f"another run is using {warehouse}: {holder}. Wait for it to finish "
             f"(`lead-sla status` shows it), or raise LEAD_SLA_LOCK_WAIT_SECONDS to queue behind it."
         ) from None
     try:
-        _holder_path(warehouse).write_text(json.dumps({"run_id": run_id, "pid": os.getpid(), "since": utc_now().isoformat()}))
+        _holder_path(warehouse).write_text(json.dumps(
+            {"run_id": run_id, "pid": os.getpid(), "since": utc_now().isoformat(timespec="seconds")}
+        ))
         yield
     finally:
         _holder_path(warehouse).unlink(missing_ok=True)

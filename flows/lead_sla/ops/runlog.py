@@ -104,8 +104,11 @@ class RunLog:
     @contextmanager
     def stage(self, name: str) -> Iterator[StageCounts]:
         """Record a stage: 'running' at start, then 'success' or 'failed' with the error."""
+        from lead_sla.ops.lock import note_progress  # the lock module uses this one's clock
+
         counts = StageCounts()
         self.stages.append(name)
+        note_progress(self.path, stage=name)
         self._execute(
             "INSERT OR REPLACE INTO ops.run_stages VALUES (?, ?, ?, ?, NULL, 'running', NULL, NULL, NULL)",
             [self.run_id, self.run_date, name, utc_now()],
@@ -162,40 +165,6 @@ def built_day(path: Path) -> date | None:
     return None if row is None else row[0]
 
 
-@dataclass(frozen=True)
-class UnfinishedBuild:
-    """A run that rebuilt the marts (its build stage began) and did not succeed."""
-
-    run_id: str
-    run_date: date
-    status: str
-    failed_stage: str | None
-
-
-def unfinished_build(path: Path) -> UnfinishedBuild | None:
-    """The latest run that began a build, if it did not succeed: the marts are then its (ungated or
-    half-built) work, not the day :func:`built_day` names, and must not be published under that day.
-    """
-    if not path.exists():
-        return None
-    conn = connect(path)
-    try:
-        conn.execute(RUNS_DDL)
-        row = conn.execute(
-            """SELECT r.run_id, r.run_date, r.status,
-                      (SELECT string_agg(s.stage, ', ') FROM ops.run_stages s
-                       WHERE s.run_id = r.run_id AND s.status <> 'success') AS failed_stage
-               FROM ops.runs r
-               WHERE EXISTS (SELECT 1 FROM ops.run_stages s WHERE s.run_id = r.run_id AND s.stage = 'build')
-               ORDER BY r.started_at DESC LIMIT 1"""
-        ).fetchone()
-    finally:
-        conn.close()
-    if row is None or row[2] == "success":
-        return None
-    return UnfinishedBuild(run_id=row[0], run_date=row[1], status=row[2], failed_stage=row[3])
-
-
 def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]:
     """The latest runs with their failed stage and the day they built as of, newest first (``lead-sla status``).
 
@@ -214,3 +183,34 @@ def recent_runs(conn: duckdb.DuckDBPyConnection, limit: int = 10) -> list[tuple]
            FROM ops.runs r ORDER BY r.started_at DESC LIMIT ?""",
         [limit],
     ).fetchall()
+
+
+# Stages after which a failed run leaves the warehouse's marts or scores as no check passed them.
+UNCHECKED_AFTER = ("build", "validate", "score", "validate-scores")
+
+
+def unchecked_tables(path: Path) -> tuple[str, date, str] | None:
+    """(run id, day, stage) when the latest run that began a build did not succeed (it failed at the
+    build, a gate or scoring, or was killed): the marts (or scores) in the warehouse are then that
+    run's, which its checks refused or never saw, not those of :func:`built_day`. A later run that
+    failed before building (at extract, say) does not make them good again. None when the tables are
+    those of a good run."""
+    if not path.exists():
+        return None
+    conn = connect(path)
+    try:
+        conn.execute(RUNS_DDL)
+        row = conn.execute(
+            """SELECT r.run_id, r.run_date, r.status,
+                      (SELECT string_agg(s.stage, ', ' ORDER BY s.started_at) FROM ops.run_stages s
+                       WHERE s.run_id = r.run_id AND s.status <> 'success') AS stopped_at
+               FROM ops.runs r
+               WHERE EXISTS (SELECT 1 FROM ops.run_stages s WHERE s.run_id = r.run_id AND s.stage = 'build')
+               ORDER BY r.started_at DESC LIMIT 1"""
+        ).fetchone()
+    finally:
+        conn.close()
+    if row is None or row[2] == "success":
+        return None
+    stopped = [stage for stage in (row[3] or "").split(", ") if stage in UNCHECKED_AFTER]
+    return row[0], row[1], stopped[0] if stopped else (row[3] or row[2])

@@ -104,7 +104,7 @@ def publish(
     if current and not force and date.fromisoformat(current["run_date"]) > run_date:
         return PublishResult(
             run_id, run_date.isoformat(), False,
-            f"{current['run_date']} is already published and is newer than {run_date}; use --force to publish an older day",
+            f"{current['run_date']} is already published and is newer than {run_date}; use --force-publish to publish an older day",
             str(database), str(parquet_root / "current"), {},
         )
 

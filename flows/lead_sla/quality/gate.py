@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
+
+import duckdb
 
 from lead_sla.quality.report import ValidationReport
 from lead_sla.quality.validate import run_validation
@@ -27,9 +29,34 @@ def validate_stage(
             stage=stage,
             suites_dir=settings.expectations_dir,
             docs_dir=settings.data_docs_dir if data_docs else None,
-            params={"reporting_timezone": settings.reporting_timezone},
+            params=gate_parameters(settings, conn, run_id),
         )
     finally:
         conn.close()
     report.raise_for_critical()
     return report
+
+
+def run_started_at(conn: duckdb.DuckDBPyConnection, run_id: str) -> datetime | None:
+    """When run ``run_id`` started (``ops.runs``), or None for a run the log does not know."""
+    known = conn.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'ops' AND table_name = 'runs'"
+    ).fetchone()
+    if not known or not known[0]:
+        return None
+    row = conn.execute("SELECT started_at FROM ops.runs WHERE run_id = ?", [run_id]).fetchone()
+    return None if row is None else row[0]
+
+
+def gate_parameters(settings: Settings, conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str | float | datetime]:
+    """What the settings decide in the suites: the reporting zone, the quarantine bounds, and the run's
+    start (the quarantine check judges the batches this run extracted)."""
+    params: dict[str, str | float | datetime] = {
+        "reporting_timezone": settings.reporting_timezone,
+        "quarantine_warning_share": settings.quarantine_warning_share,
+        "quarantine_critical_share": settings.quarantine_critical_share,
+    }
+    started = run_started_at(conn, run_id)
+    if started is not None:
+        params["run_started_at"] = started
+    return params
