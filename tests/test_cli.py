@@ -741,7 +741,7 @@ def test_status_shows_a_failure_until_a_later_run_succeeds(tmp_path):
     assert "2026-10-31-failed" in output and "failed run 2026-10-31-failed" not in output
 
 
-def test_the_backfill_summary_adds_up_quarantine_over_its_days(tmp_path, monkeypatch):
+def test_the_backfill_summary_shows_its_rebuild_and_its_quarantine(tmp_path, monkeypatch):
     from datetime import date
 
     import lead_sla.flows.nightly as nightly_module
@@ -750,16 +750,17 @@ def test_the_backfill_summary_adds_up_quarantine_over_its_days(tmp_path, monkeyp
 
     def days(start, end, force, settings):  # noqa: ANN001, ANN202 - the flow's signature
         return [
-            nightly_module.DayResult("r1", date(2026, 10, 30), "success", rows_read={"deals": 30}, rows_quarantined={"deals": 1}),
-            nightly_module.DayResult("r2", date(2026, 10, 31), "success", rows_read={"deals": 10}, rows_quarantined={"deals": 1},
+            nightly_module.DayResult("r1", date(2026, 10, 29), "restated", as_of_date=date(2026, 10, 31)),
+            nightly_module.DayResult("r1", date(2026, 10, 30), "restated", as_of_date=date(2026, 10, 31)),
+            nightly_module.DayResult("r1", date(2026, 10, 31), "success", as_of_date=date(2026, 10, 31),
+                                     published=True, rows_read={"deals": 40}, rows_quarantined={"deals": 2},
                                      warnings=["raw.deals: a warning"]),
-            nightly_module.DayResult("", date(2026, 10, 29), "skipped"),
         ]
 
     monkeypatch.setattr(nightly_module, "backfill", days)
     result = runner.invoke(app, ["backfill", "--start", "2026-10-29", "--end", "2026-10-31"], env=env_for(tmp_path))
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].startswith("Backfill 2026-10-29..2026-10-31: 2 run(s), 1 day(s) skipped")
+    assert _flat(lines[0]) == "Backfill 2026-10-29..2026-10-31: one rebuild as of 2026-10-31 (run r1), 3 day(s) built; published: yes"
     assert "Quarantined: deals 2 of 40 rows (5.0%)" in lines
     assert "Data-quality warnings: 1" in lines and "  raw.deals: a warning" in lines

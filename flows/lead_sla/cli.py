@@ -288,9 +288,11 @@ def backfill(
     skipped = [r for r in results if r.status == "skipped"]
     if built:
         console.print(f"Backfill {first}..{last}: one rebuild as of {built[0].as_of_date} (run {built[0].run_id}), "
-                      f"{len(restated) + 1} day(s) built; published: {'yes' if built[0].published else 'no'}")
+                      f"{len(restated) + 1} day(s) built; published: {'yes' if built[0].published else 'no'}",
+                      highlight=False, soft_wrap=True)
     if skipped:
-        console.print(f"{len(skipped)} day(s) skipped: already part of the warehouse; --force replays them.")
+        console.print(f"{len(skipped)} day(s) skipped: already part of the warehouse; --force replays them.",
+                      highlight=False, soft_wrap=True)
 
     quarantined: dict[str, int] = {}
     read: dict[str, int] = {}
