@@ -114,6 +114,24 @@ class IcpVersion:
 
 
 @dataclass(frozen=True)
+class FollowupEvidence:
+    """Does speed win? The pooled closed cohorts of one SLA version (``marts.fct_followup_evidence``,
+    cohort ``all_closed``): every stratum (all, and each ICP tier), dimension and value."""
+
+    sla_version: str | None  # None: no cohort has closed yet
+    outcome_window_days: int | None
+    months: list[date]  # the closed months pooled
+    rows: list[Row]  # in stratum, dimension and value order
+
+    def stratum(self, icp_tier: str, dimension: str) -> list[Row]:
+        return [r for r in self.rows if r["icp_tier"] == icp_tier and r["dimension"] == dimension]
+
+    @property
+    def strata(self) -> list[str]:
+        return list(dict.fromkeys(str(r["icp_tier"]) for r in self.rows))
+
+
+@dataclass(frozen=True)
 class RepList:
     owner_id: str | None  # None: unassigned handoffs (routing's list)
     owner_label: str
@@ -142,6 +160,7 @@ class ReportData:
     lead_lists: LeadLists
     restated: Restated
     manager: ManagerView
+    followup: FollowupEvidence
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -203,10 +222,23 @@ def load_report_data(published_db: Path, run_date: date) -> ReportData:
             lead_lists=_lead_lists(conn, run_date),
             restated=_restated(conn, run_date),
             manager=_manager(conn, run_date),
+            followup=_followup(conn),
         )
     finally:
         conn.close()
 
+
+FOLLOWUP_OUTCOMES = ("sql", "opportunity", "win")
+FOLLOWUP_COUNTS = {"sql": "sqls", "opportunity": "opportunities", "win": "wins"}
+FOLLOWUP_OUTCOME_COLUMNS = tuple(
+    column for outcome in FOLLOWUP_OUTCOMES for column in (
+        FOLLOWUP_COUNTS[outcome], f"{outcome}_rate", f"{outcome}_rate_lower_95", f"{outcome}_rate_upper_95",
+        f"stratum_{outcome}_rate", f"{outcome}_lift", f"{outcome}_lift_lower_95", f"{outcome}_lift_upper_95",
+        f"is_{outcome}_lift_supported",
+    )
+)
+FOLLOWUP_POOLED = "all_closed"
+FOLLOWUP_STRATA = ("all", "A", "B", "C", "unscored")
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "marts.fct_marketing_sla": (
@@ -236,6 +268,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "icp_version", "evidence_type", "attribute", "attribute_value", "rule_id", "rule_points", "leads",
         "wins", "win_rate", "overall_win_rate", "lift", "win_rate_lower_95", "win_rate_upper_95",
         "expected_win_probability",
+    ),
+    "marts.fct_followup_evidence": (
+        "sla_version", "cohort", "cohort_month", "outcome_window_days", "icp_tier", "dimension", "dimension_value",
+        "value_order", "handoffs", "stratum_handoffs", *FOLLOWUP_OUTCOME_COLUMNS,
     ),
     "marts.dim_leads": ("lead_id", "contact_id", "first_name", "last_name", "company_name", "icp_version", "is_deleted"),
 }
@@ -528,6 +564,30 @@ def _icp(conn: duckdb.DuckDBPyConnection) -> list[IcpVersion]:
         overall = next((number(r["overall_win_rate"]) for r in mine if number(r["overall_win_rate"]) is not None), None)
         result.append(IcpVersion(version, version == current, overall, population, wins, attributes, tiers))
     return result
+
+
+def _followup(conn: duckdb.DuckDBPyConnection) -> FollowupEvidence:
+    """The pooled closed cohorts of the latest SLA version that has any."""
+    found = conn.execute(
+        "SELECT max(sla_version) FROM marts.fct_followup_evidence WHERE cohort = ?", [FOLLOWUP_POOLED]
+    ).fetchone()
+    version = found[0] if found else None
+    if version is None:
+        return FollowupEvidence(None, None, [], [])
+    months = [_as_date(m) for (m,) in conn.execute(
+        """SELECT DISTINCT cohort_month FROM marts.fct_followup_evidence
+           WHERE sla_version = ? AND cohort_month IS NOT NULL ORDER BY 1""", [version]).fetchall()]
+    order = " ".join(f"WHEN '{tier}' THEN {i}" for i, tier in enumerate(FOLLOWUP_STRATA))
+    rows = _rows(
+        conn,
+        f"""SELECT icp_tier, dimension, dimension_value, value_order, outcome_window_days, handoffs, stratum_handoffs,
+                   {', '.join(FOLLOWUP_OUTCOME_COLUMNS)}
+            FROM marts.fct_followup_evidence WHERE sla_version = ? AND cohort = ?
+            ORDER BY CASE icp_tier {order} ELSE 99 END, icp_tier, dimension, value_order, dimension_value""",
+        [version, FOLLOWUP_POOLED],
+    )
+    window = int(rows[0]["outcome_window_days"]) if rows else None
+    return FollowupEvidence(str(version), window, months, rows)
 
 
 # ---------------------------------------------------------------------------------------------
