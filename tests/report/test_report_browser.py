@@ -158,6 +158,26 @@ def _icp_win_rates(demo: PublishedDemo) -> list[tuple[str, float | None]]:
     return pairs
 
 
+def _speed_to_lead(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    """First response on the wall clock beside business time, by weekday and hour of the handoff in the
+    reporting zone: handoffs of the period (not excluded), touched, and the two medians."""
+    start, end = _window(demo, TRAILING_DAYS)
+    zone = demo.settings.reporting_timezone
+    pairs: list[tuple[str, float | None]] = []
+    for name, part in (("weekday", "isodow"), ("hour", "hour")):
+        rows = demo.query(
+            f"""select {part}(handed_off_at at time zone 'UTC' at time zone ?) as k, count(*), count(first_touch_at),
+                       median(response_business_minutes), median(response_minutes)
+                from marts.fct_sales_sla where handoff_date between ? and ? and sla_status <> 'excluded'
+                group by 1""", [zone, start, end])
+        assert rows
+        for key, handoffs, touched, business, wall in rows:
+            prefix = f"response.{name}.{int(key)}"
+            pairs += [(f"{prefix}.handoffs", handoffs), (f"{prefix}.touched", touched),
+                      (f"{prefix}.median_business_minutes", business), (f"{prefix}.median_wall_minutes", wall)]
+    return pairs
+
+
 def _followup_cohorts(demo: PublishedDemo) -> list[tuple[str, float | None]]:
     """How many closed months the follow-up evidence pools (the 30-day demo has none: its only month is
     still inside its outcome window, and the section says so)."""
@@ -225,6 +245,7 @@ def _manager_stale(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
         pytest.param(_funnel, id="funnel-counts-per-channel"),
         pytest.param(_icp_win_rates, id="icp-win-rate-per-attribute-value"),
         pytest.param(_followup_cohorts, id="followup-closed-cohorts"),
+        pytest.param(_speed_to_lead, id="speed-to-lead-by-weekday-and-hour"),
         pytest.param(_manager_needs_owner, id="manager-needs-an-owner"),
         pytest.param(_manager_stale, id="manager-stale-deadlines"),
     ],

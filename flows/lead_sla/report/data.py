@@ -64,6 +64,16 @@ class Response:
 
 
 @dataclass(frozen=True)
+class SpeedToLead:
+    """First response on the wall clock beside business time, by weekday and hour of the handoff in the
+    reporting zone (``marts.fct_sales_sla``, team view, excluded handoffs left out), over the response period."""
+
+    zone: str
+    by_weekday: list[Row]  # weekday (1 = Monday), handoffs, touched, median_business_minutes, median_wall_minutes
+    by_hour: list[Row]  # hour (0-23) and the same
+
+
+@dataclass(frozen=True)
 class Breaches:
     start: date
     end: date
@@ -161,6 +171,7 @@ class ReportData:
     restated: Restated
     manager: ManagerView
     followup: FollowupEvidence
+    speed: SpeedToLead
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -190,10 +201,11 @@ def read_publication(published_db: Path) -> Publication | None:
     return Publication(run_id=str(row[0]), run_date=_as_date(row[1]), published_at=row[2])
 
 
-def load_report_data(published_db: Path, run_date: date) -> ReportData:
+def load_report_data(published_db: Path, run_date: date, reporting_timezone: str | None = None) -> ReportData:
     """Read the report's content for ``run_date`` from the published copy at ``published_db``.
 
-    Raises ``NothingPublished`` when nothing is published there or it holds another day, and
+    Hours and weekdays of handoffs are read in ``reporting_timezone`` (UTC when None). Raises
+    ``NothingPublished`` when nothing is published there or it holds another day, and
     ``ReportError`` when a mart or column the report needs is missing.
     """
     publication = read_publication(published_db)
@@ -223,6 +235,7 @@ def load_report_data(published_db: Path, run_date: date) -> ReportData:
             restated=_restated(conn, run_date),
             manager=_manager(conn, run_date),
             followup=_followup(conn),
+            speed=_speed_to_lead(conn, run_date, reporting_timezone or "UTC"),
         )
     finally:
         conn.close()
@@ -250,7 +263,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "marts.fct_marketing_sla_daily": ("report_date", "month_start", "segment", "mql_target", "mqls_delivered", "pace_target_mqls"),
     "marts.fct_sales_sla": (
-        "handoff_id", "contact_id", "handoff_date", "handed_off_at", "priority", "icp_tier", "fit_score",
+        "handoff_id", "contact_id", "handoff_date", "handed_off_at", "priority", "icp_tier", "fit_score", "sla_status",
+        "response_business_minutes", "response_minutes",
         "sla_target_business_minutes", "rep_owner_id", "rep_sla_due_at", "rep_sla_status", "first_touch_at",
         "rep_response_business_minutes", "outcome", "attempts_in_window", "evaluated_as_of",
     ),
@@ -444,6 +458,24 @@ def _bin_label(low: float, high: float | None) -> str:
     if low >= 60:
         return f"{hours(low)}–{hours(high)} h"
     return f"{low:g} min–{hours(high)} h"
+
+
+def _speed_to_lead(conn: duckdb.DuckDBPyConnection, run_date: date, zone: str) -> SpeedToLead:
+    start = run_date - timedelta(days=TRAILING_DAYS - 1)
+
+    def by(part: str) -> list[Row]:
+        return _rows(
+            conn,
+            f"""SELECT {part}(timezone(?, timezone('UTC', handed_off_at))) AS {part}, count(*) AS handoffs,
+                       count(first_touch_at) AS touched, median(response_business_minutes) AS median_business_minutes,
+                       median(response_minutes) AS median_wall_minutes
+                FROM marts.fct_sales_sla
+                WHERE handoff_date BETWEEN ? AND ? AND sla_status <> 'excluded'
+                GROUP BY 1 ORDER BY 1""",
+            [zone, start, run_date],
+        )
+
+    return SpeedToLead(zone, by("isodow"), by("hour"))
 
 
 DAILY_SUMS = ("handoffs_received", "handoffs_due", "handoffs_met_by_due", "handoffs_breached",

@@ -205,10 +205,10 @@ def summary_section(data: ReportData) -> str:
          f"of today's pace target {badge(pace_text, tone)}"),
         ("Projected by month end", metric_span("kpi.projected_mqls", total["projected_mqls"], integer(total["projected_mqls"])),
          f"{metric_span('kpi.projected_attainment', total['projected_attainment'], percent(total['projected_attainment']))} of the target"),
-        ("First touches on time", metric_span("kpi.sales_sla_attainment", breaches["sla_attainment"], percent(breaches["sla_attainment"])),
+        ("Deadlines met", metric_span("kpi.sales_sla_attainment", breaches["sla_attainment"], percent(breaches["sla_attainment"])),
          f"{metric_span('kpi.handoffs_met_by_due', breaches['handoffs_met_by_due'], integer(breaches['handoffs_met_by_due']))} of "
-         f"{metric_span('kpi.handoffs_due', breaches['handoffs_due'], integer(breaches['handoffs_due']))} deadlines in the last "
-         f"{(data.breaches.end - data.breaches.start).days + 1} days"),
+         f"{metric_span('kpi.handoffs_due', breaches['handoffs_due'], integer(breaches['handoffs_due']))} first-touch deadlines "
+         f"that fell in the last {(data.breaches.end - data.breaches.start).days + 1} days, touched or not"),
         ("Open breaches", metric_span("kpi.open_breaches", breaches["open_breaches"], integer(breaches["open_breaches"])),
          "handoffs past due with no first touch"),
         ("Median first response", metric_span("kpi.median_response_minutes", response["median_minutes"], minutes_compact(response["median_minutes"])),
@@ -347,12 +347,14 @@ def response_section(data: ReportData) -> str:
         y_label="Handoffs", color=BLUE, width=FULL, height=300,
     )
     cols = (("Touched", "handoffs_touched", integer), ("Median", "median_minutes", minutes), ("90th percentile", "p90_minutes", minutes),
-            ("On time", "met", integer), ("Late", "late", integer), ("On-time share", "met_share", percent))
+            ("On time", "met", integer), ("Late", "late", integer), ("Touched on time", "met_share", percent))
     rows = [[text_cell(label(PRIORITY_NAMES, p["priority"])), text_cell(" / ".join(minutes(int(t)) for t in str(p["targets"]).split(" / ")))]
             + [mc(f"response.{p['priority']}.{col}", p[col], fmt) for _, col, fmt in cols] for p in r.by_priority]
     foot = [[text_cell(PRIORITY_NAMES["all"]), text_cell("")] + [mc(f"response.all.{col}", r.total[col], fmt) for _, col, fmt in cols]]
     table = render_table(
-        "First response by priority", "Rep view: from when the current rep's clock started; business time in the rep's calendar.",
+        "First response by priority", "Rep view: from when the current rep's clock started; business time in the rep's calendar. "
+        "Touched on time: of the handoffs received in the period and touched so far, the share touched by their due time "
+        "(the summary's deadlines met counts every deadline that fell in the period, touched or not).",
         [("Priority", False), ("Commitment", False)] + [(name, True) for name, _, _ in cols], rows, foot,
     )
     bin_table = render_table(
@@ -360,8 +362,39 @@ def response_section(data: ReportData) -> str:
         [[text_cell(b.label), mc(f"response.bin.{b.low:g}", b.count, integer)] for b in bins],
     )
     body = (figure("Distribution", "Handoffs received in the period and touched by the end of the day; dashed lines mark the "
-                   "commitments.", chart) + table + details("Counts behind the chart", bin_table))
+                   "commitments.", chart) + table + details("Counts behind the chart", bin_table) + _speed_tables(data))
     return section("response", title, period_text(r.start, r.end), lede, body)
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SPEED_COLUMNS = (("Handoffs", "handoffs", integer), ("Touched", "touched", integer),
+                 ("Median, business time", "median_business_minutes", minutes),
+                 ("Median, wall clock", "median_wall_minutes", minutes))
+
+
+def _speed_tables(data: ReportData) -> str:
+    """First response on the wall clock beside business time, by weekday and hour of the handoff:
+    a handoff on Friday evening waits the weekend on the wall clock, not in business time."""
+    speed = data.speed
+    if not speed.by_weekday:
+        return ""
+    headers = [("Handed off", False)] + [(name, True) for name, _, _ in SPEED_COLUMNS]
+    note = (f"Team view, from the first owner's clock start to the first touch; handoffs received in the period (not "
+            f"excluded), by the day and hour they arrived in {speed.zone}. Business time counts working hours only; the "
+            "wall clock counts nights and weekends too.")
+    weekday = render_table(
+        "Speed to lead by weekday of the handoff", note, headers,
+        [[text_cell(WEEKDAY_NAMES[int(r["isodow"]) - 1])]
+         + [mc(f"response.weekday.{int(r['isodow'])}.{col}", r[col], fmt) for _, col, fmt in SPEED_COLUMNS]
+         for r in speed.by_weekday],
+    )
+    hourly = render_table(
+        "Speed to lead by hour of the handoff", f"Hours in {speed.zone}.", headers,
+        [[text_cell(f"{int(r['hour']):02d}:00–{int(r['hour']) + 1:02d}:00")]
+         + [mc(f"response.hour.{int(r['hour'])}.{col}", r[col], fmt) for _, col, fmt in SPEED_COLUMNS]
+         for r in speed.by_hour],
+    )
+    return weekday + details("By hour of the handoff", hourly)
 
 
 BREACH_COLUMNS = (("Received", "handoffs_received", integer), ("Due", "handoffs_due", integer),
