@@ -20,7 +20,7 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 
 # Tests that run the pipeline (a Prefect flow, the published demo) are `slow`: `make test` runs them,
 # `make test-fast` leaves them out. Tests that run dbt mark themselves.
-PIPELINE_FIXTURES = {"prefect_harness", "published"}
+PIPELINE_FIXTURES = {"prefect_harness", "published", "published_history"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -82,9 +82,9 @@ class PublishedDemo:
             conn.close()
 
 
-@pytest.fixture(scope="session")
-def published(tmp_path_factory: pytest.TempPathFactory, worker_id: str, prefect_harness: None) -> PublishedDemo:
-    """A demo company (400 leads over 30 days) run through the nightly flow and published, once per run.
+def _publish_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, *, leads: int, days: int,
+                  **settings_overrides: object) -> PublishedDemo:
+    """Generate a demo company, run the demo day's nightly flow and publish it, once per test run.
 
     Under pytest-xdist the first worker that asks builds it in the run's shared temporary folder
     while the others wait on a file lock; tests only read it (copies where they change anything).
@@ -95,21 +95,44 @@ def published(tmp_path_factory: pytest.TempPathFactory, worker_id: str, prefect_
     from lead_sla.sources.demo import generate
 
     if worker_id == "master":
-        root = tmp_path_factory.mktemp("published-demo")
+        root = tmp_path_factory.mktemp(name)
     else:
-        root = tmp_path_factory.getbasetemp().parent / "published-demo"
+        root = tmp_path_factory.getbasetemp().parent / name
         root.mkdir(exist_ok=True)
     settings = Settings(
         project_root=PROJECT_ROOT,
         warehouse_path=root / "warehouse" / "lead_sla.duckdb",
         landing_dir=root / "landing",
         published_dir=root / "warehouse" / "published",
+        **settings_overrides,
     )
     done = root / "published.ok"
-    with FileLock(str(root.parent / "published-demo.lock")):
+    with FileLock(str(root.parent / f"{name}.lock")):
         if not done.exists():
-            generate(settings.landing, leads=DEMO_LEADS, days=DEMO_DAYS, seed=DEMO_SEED, end_date=DEMO_DAY)
+            generate(settings.landing, leads=leads, days=days, seed=DEMO_SEED, end_date=DEMO_DAY)
             result = nightly(run_date=DEMO_DAY, settings=settings)
             assert result.published, f"the demo day was not published: {result}"
             done.touch()
     return PublishedDemo(settings, DEMO_DAY)
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory, worker_id: str, prefect_harness: None) -> PublishedDemo:
+    """A demo company (400 leads over 30 days) run through the nightly flow and published, once per run."""
+    return _publish_demo(tmp_path_factory, worker_id, "published-demo", leads=DEMO_LEADS, days=DEMO_DAYS)
+
+
+HISTORY_LEADS = 500
+HISTORY_DAYS = 100
+
+
+@pytest.fixture(scope="session")
+def published_history(tmp_path_factory: pytest.TempPathFactory, worker_id: str, prefect_harness: None) -> PublishedDemo:
+    """A demo company with history (500 leads over 100 days, to the same day), published once per run.
+
+    The 30-day demo's handoffs are all in the demo day's month, whose outcome window is still open, so
+    its follow-up evidence is empty; here July's and August's cohorts have closed (60-day window).
+    Only the tests that need closed cohorts use it (the dbt docs are not published).
+    """
+    return _publish_demo(tmp_path_factory, worker_id, "published-history", leads=HISTORY_LEADS, days=HISTORY_DAYS,
+                         publish_docs=False)

@@ -180,6 +180,11 @@ def _missing_win_rate(data: dict[str, Any]) -> None:
             id="month-outside-its-version",
         ),
         pytest.param(
+            "sla.yml", _set("versions.1.outcome_window_days", 0),
+            r"version '2026-09' \(versions\[1\]\), outcome_window_days: Input should be greater than 0",
+            id="outcome-window-not-positive",
+        ),
+        pytest.param(
             "sla.yml", _set("versions.0.routing_limit_minutes", 30),
             r"version '2025-01' \(versions\[0\]\), routing_limit_minutes: Extra inputs are not permitted",
             id="misspelt-key",

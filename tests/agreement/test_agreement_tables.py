@@ -65,6 +65,11 @@ def test_rewriting_is_idempotent(conn, repo_config_dir: Path) -> None:
             id="rules-and-default-calendar",
         ),
         pytest.param(
+            "select sla_version, outcome_window_days from config.sla_versions order by 1",
+            [("2025-01", 60), ("2026-09", 60)],
+            id="outcome-window-of-the-follow-up-evidence",
+        ),
+        pytest.param(
             "select segment, mql_target, target_method, lead_value_target from config.marketing_targets "
             "where target_month = date '2025-12-01' order by segment",
             [("enterprise", 10, "manual", None), ("mid_market", 55, "revenue_math", Decimal("80000.00")),

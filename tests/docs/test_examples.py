@@ -16,9 +16,15 @@ def test_the_readme_shows_every_example():
         assert example.read_text().strip() in readme, f"{example.name} is not in the README as written"
 
 
+# Examples about closed handoff cohorts answer on the demo with history: the 30-day demo's only month is
+# still inside its outcome window.
+NEED_HISTORY = {"does_speed_win"}
+
+
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)
-def test_each_example_answers_on_the_published_copy(published: PublishedDemo, example):
-    rows = published.query(example.read_text())
+def test_each_example_answers_on_the_published_copy(request: pytest.FixtureRequest, example):
+    demo: PublishedDemo = request.getfixturevalue("published_history" if example.stem in NEED_HISTORY else "published")
+    rows = demo.query(example.read_text())
     assert rows, f"{example.name} returned no rows on the published demo"
 
 

@@ -163,6 +163,23 @@ SELECT report_date, CAST(date_trunc('month', report_date) AS DATE) AS month_star
        least(22, CAST(dayofmonth(report_date) * 5 / 7 AS INTEGER)) AS business_days_elapsed
 FROM days, (VALUES ('smb'), ('mid_market'), ('enterprise')) AS s(segment);
 
+-- the handoffs of the one closed cohort (August, under v1), followed up in every way the evidence splits by
+CREATE TABLE intermediate.int_handoff_followups_judged AS
+WITH handoffs AS (
+    SELECT *, CAST(split_part(handoff_id, '-', 3) AS INTEGER) AS i FROM intermediate.int_handoffs_sequenced
+    WHERE handoff_date < DATE '2026-09-01'
+)
+SELECT handoff_id, contact_id, 'v1' AS sla_version, DATE '2026-08-01' AS cohort_month, 60 AS outcome_window_days,
+       ['A', 'B', 'C'][1 + i % 3] AS icp_tier,
+       ['within_5_min', 'within_1_hour', 'later', 'never'][1 + i % 4] AS response_business_bucket,
+       ['within_1_hour', 'within_1_day', 'never'][1 + i % 3] AS response_wall_clock_bucket,
+       CAST(i % 6 AS VARCHAR) AS attempts_bucket, ['call', 'email', 'meeting'][1 + i % 3] AS first_touch_channel,
+       ['met', 'missed', 'reached_early'][1 + i % 3] AS cadence, 9 + i % 8 AS handoff_hour,
+       lower(dayname(handoff_date)) AS handoff_weekday, i % 3 = 0 AS reached_sql, i % 6 = 0 AS reached_opportunity,
+       i % 9 = 0 AS is_won
+FROM handoffs
+ORDER BY handoff_id;
+
 -- the agreement's default calendar: Monday to Friday are working days (no holiday in the history)
 CREATE TABLE intermediate.int_marketing_days_classified AS
 SELECT DISTINCT report_date AS calendar_date, isodow(report_date) < 6 AS is_business_day
@@ -300,6 +317,36 @@ SELECT * FROM (VALUES
     ('v1', 'tier', 'icp_tier', 'B', 70, 3, 0.0429, 0.08, 0.01, 0.12, 0.7, 0.375, 0.54)
 ) AS t(icp_version, evidence_type, attribute, attribute_value, leads, wins, win_rate, overall_win_rate,
        win_rate_lower_95, win_rate_upper_95, share_of_leads, share_of_wins, lift);
+
+-- one row per version, cohort (August, and the pooled all_closed), stratum, dimension and value
+CREATE TABLE marts.fct_followup_evidence AS
+WITH placed AS (
+    SELECT judged.*, CASE WHEN kinds.k = 'month' THEN strftime(cohort_month, '%Y-%m') ELSE 'all_closed' END AS cohort,
+           CASE WHEN strata.s = 'all' THEN 'all' ELSE icp_tier END AS stratum
+    FROM intermediate.int_handoff_followups_judged AS judged,
+         (VALUES ('month'), ('all_closed')) AS kinds(k), (VALUES ('all'), ('tier')) AS strata(s)
+),
+valued AS (
+    UNPIVOT (
+        SELECT sla_version, cohort, stratum, 'all' AS overall, response_business_bucket AS response_business,
+               response_wall_clock_bucket AS response_wall_clock, attempts_bucket AS attempts, first_touch_channel,
+               cadence, lpad(CAST(handoff_hour AS VARCHAR), 2, '0') AS handoff_hour, handoff_weekday
+        FROM placed
+    ) ON overall, response_business, response_wall_clock, attempts, first_touch_channel, cadence, handoff_hour,
+         handoff_weekday
+    INTO NAME dimension VALUE dimension_value
+),
+counted AS (
+    SELECT sla_version, cohort, stratum AS icp_tier, dimension, dimension_value, count(*) AS handoffs
+    FROM valued GROUP BY ALL
+)
+SELECT md5(concat_ws('|', counted.sla_version, counted.cohort, counted.icp_tier, counted.dimension,
+                     counted.dimension_value)) AS followup_evidence_id,
+       counted.*, strata.handoffs AS stratum_handoffs, counted.handoffs / strata.handoffs AS share_of_handoffs
+FROM counted
+INNER JOIN (SELECT sla_version, cohort, icp_tier, handoffs FROM counted WHERE dimension = 'overall') AS strata
+    ON strata.sla_version = counted.sla_version AND strata.cohort = counted.cohort AND strata.icp_tier = counted.icp_tier
+ORDER BY counted.sla_version, counted.cohort, counted.icp_tier, counted.dimension, counted.dimension_value;
 
 CREATE TABLE marts.fct_late_data_daily AS
 SELECT stream, event_date, known_on, date_diff('day', event_date, known_on) AS days_late, count(*) AS versions

@@ -21,7 +21,7 @@ from .conftest import RUN_DATE, outcome
 
 @pytest.mark.parametrize(
     ("stage", "suites"),
-    [pytest.param("raw", 13, id="raw"), pytest.param("marts", 11, id="marts"), pytest.param("scores", 1, id="scores")],
+    [pytest.param("raw", 13, id="raw"), pytest.param("marts", 12, id="marts"), pytest.param("scores", 1, id="scores")],
 )
 def test_committed_suites_pass_on_good_data(
     warehouse: duckdb.DuckDBPyConnection, validate: Callable[..., ValidationReport], stage: str, suites: int
@@ -138,6 +138,22 @@ CASES = [
         "UPDATE marts.fct_icp_evidence SET share_of_leads = 0.5 WHERE attribute_value = 'retail'",
         "values_cover_population", "critical", 1,
         id="evidence-loses-population",
+    ),
+    pytest.param(
+        "marts/fct_followup_evidence",
+        # a value's handoffs moved to another value: the stratum is still counted whole, its split is not
+        "UPDATE marts.fct_followup_evidence SET share_of_handoffs = share_of_handoffs / 2 "
+        "WHERE cohort = 'all_closed' AND icp_tier = 'A' AND dimension = 'cadence' AND dimension_value = 'met'",
+        "values_cover_stratum", "critical", 1,
+        id="followup-evidence-loses-part-of-a-stratum",
+    ),
+    pytest.param(
+        "marts/fct_followup_evidence",
+        # a handoff of the closed cohort is missing from the mart, judged, but not counted
+        "UPDATE marts.fct_followup_evidence SET handoffs = handoffs - 1, stratum_handoffs = stratum_handoffs - 1 "
+        "WHERE cohort = '2026-08' AND icp_tier = 'all' AND dimension = 'overall'",
+        "every_judged_handoff_counted_once", "critical", 1,
+        id="followup-evidence-drops-a-handoff",
     ),
     pytest.param(
         "marts/dim_reps",

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from lead_sla.report import build_report
 from lead_sla.report.data import BREACH_WEEKS, TRAILING_DAYS
 from tests.report.conftest import PublishedDemo
 from tests.support.browser import BrowserPaths, ChromeDriver, Session
@@ -43,8 +44,8 @@ def test_the_page_renders_without_errors(page: Session, published: PublishedDemo
     assert page.page_errors() == []
     assert page.execute("return document.title") == f"Lead SLA report — {published.run_date.isoformat()}"
     sections = page.execute("return [...document.querySelectorAll('section.panel')].map(s => [s.id, s.getBoundingClientRect().height])")
-    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "restated",
-                                             "manager", "lists"]
+    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "followup",
+                                             "restated", "manager", "lists"]
     assert all(height > 80 for _, height in sections)
     charts = page.execute(
         """return [...document.querySelectorAll('svg.chart')].map(c => ({id: c.id, role: c.getAttribute('role'),
@@ -157,6 +158,35 @@ def _icp_win_rates(demo: PublishedDemo) -> list[tuple[str, float | None]]:
     return pairs
 
 
+def _speed_to_lead(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    """First response on the wall clock beside business time, by weekday and hour of the handoff in the
+    reporting zone: handoffs of the period (not excluded), touched, and the two medians."""
+    start, end = _window(demo, TRAILING_DAYS)
+    zone = demo.settings.reporting_timezone
+    pairs: list[tuple[str, float | None]] = []
+    for name, part in (("weekday", "isodow"), ("hour", "hour")):
+        rows = demo.query(
+            f"""select {part}(handed_off_at at time zone 'UTC' at time zone ?) as k, count(*), count(first_touch_at),
+                       median(response_business_minutes), median(response_minutes)
+                from marts.fct_sales_sla where handoff_date between ? and ? and sla_status <> 'excluded'
+                group by 1""", [zone, start, end])
+        assert rows
+        for key, handoffs, touched, business, wall in rows:
+            prefix = f"response.{name}.{int(key)}"
+            pairs += [(f"{prefix}.handoffs", handoffs), (f"{prefix}.touched", touched),
+                      (f"{prefix}.median_business_minutes", business), (f"{prefix}.median_wall_minutes", wall)]
+    return pairs
+
+
+def _followup_cohorts(demo: PublishedDemo) -> list[tuple[str, float | None]]:
+    """How many closed months the follow-up evidence pools (the 30-day demo has none: its only month is
+    still inside its outcome window, and the section says so)."""
+    rows = demo.query(
+        """select count(distinct cohort_month) from marts.fct_followup_evidence
+           where sla_version = (select max(sla_version) from marts.fct_followup_evidence where cohort = 'all_closed')""")
+    return [("followup.cohorts", rows[0][0])]
+
+
 # The latest handoff of each lead that the day scored (its open leads), with the lead's current owner
 # and whether that owner is active: the marts' side of the manager's view, written here in plain SQL.
 LATEST_HANDOFF_OF_EACH_SCORED_LEAD = """
@@ -214,6 +244,8 @@ def _manager_stale(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
         pytest.param(_open_breaches_and_lists, id="open-breaches-and-rep-lists"),
         pytest.param(_funnel, id="funnel-counts-per-channel"),
         pytest.param(_icp_win_rates, id="icp-win-rate-per-attribute-value"),
+        pytest.param(_followup_cohorts, id="followup-closed-cohorts"),
+        pytest.param(_speed_to_lead, id="speed-to-lead-by-weekday-and-hour"),
         pytest.param(_manager_needs_owner, id="manager-needs-an-owner"),
         pytest.param(_manager_stale, id="manager-stale-deadlines"),
     ],
@@ -232,6 +264,68 @@ def test_the_numbers_shown_equal_the_marts(
             assert got == "", name
         elif isinstance(want, str):  # a lead id
             assert got == want, (name, got, want)
+        else:
+            assert got != "" and float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-9), (name, got, want)
+
+
+# --- Does speed win? on a demo with closed cohorts ----------------------------------------------
+
+FOLLOWUP_SHOWN = ("handoffs", "sql_rate", "sql_rate_lower_95", "sql_rate_upper_95", "opportunity_rate",
+                  "opportunity_rate_lower_95", "opportunity_rate_upper_95", "win_rate", "win_rate_lower_95",
+                  "win_rate_upper_95", "win_lift")
+
+
+@pytest.fixture(scope="module")
+def history_shown(browser: BrowserPaths, published_history: PublishedDemo, tmp_path_factory: pytest.TempPathFactory
+                  ) -> dict[str, str]:
+    """Every data-metric of the report of the demo with history, read in Chromium."""
+    report = build_report(published_history.database, published_history.run_date, tmp_path_factory.mktemp("history"),
+                          reporting_timezone=published_history.settings.reporting_timezone)
+    with ChromeDriver.start(browser) as driver, driver.session(width=1280, height=1000) as session:
+        assert session.open(report) == "complete"
+        assert session.page_errors() == []
+        return session.execute(READ_METRICS)
+
+
+def test_the_follow_up_evidence_shown_equals_the_mart(history_shown: dict[str, str], published_history: PublishedDemo
+                                                      ) -> None:
+    """The pooled closed cohorts of the latest SLA version that has any: each stratum's overall row and
+    its rows by business response time, every dimension of all tiers, and a finding for each value whose
+    lift's interval excludes 1, all as in the mart (queried here in plain SQL)."""
+    version = published_history.query(
+        "select max(sla_version) from marts.fct_followup_evidence where cohort = 'all_closed'")[0][0]
+    assert version is not None, "the demo with history has closed cohorts"
+    rows = published_history.query(
+        f"""select icp_tier, dimension, dimension_value, {', '.join(FOLLOWUP_SHOWN)}
+            from marts.fct_followup_evidence where sla_version = ? and cohort = 'all_closed'""", [version])
+    months = published_history.query(
+        "select count(distinct cohort_month) from marts.fct_followup_evidence where sla_version = ?", [version])[0][0]
+    assert months >= 1 and history_shown["followup.cohorts"] == str(months)
+    shown_rows = [r for r in rows if r[0] == "all" or r[1] in ("overall", "response_business")]
+    assert any(r[1] == "response_business" and r[0] != "all" for r in shown_rows), "tiers are shown"
+    pairs: list[tuple[str, float | None]] = []
+    for tier, dimension, value, *numbers in shown_rows:
+        key = f"followup.{tier}.{dimension}.{value}"
+        pairs += [(f"{key}.{column}", number) for column, number in zip(FOLLOWUP_SHOWN, numbers)]
+    findings = {
+        f"followup.finding.{tier}.{dimension}.{value}.{outcome}": lift
+        for tier, dimension, value, outcome, lift in published_history.query(
+            " union all ".join(
+                f"""select icp_tier, dimension, dimension_value, '{outcome}', {outcome}_lift
+                    from marts.fct_followup_evidence
+                    where sla_version = ? and cohort = 'all_closed' and dimension <> 'overall'
+                      and is_{outcome}_lift_supported"""
+                for outcome in ("sql", "opportunity", "win")),
+            [version] * 3)
+    }
+    assert {name for name in history_shown if name.startswith("followup.finding.")} == set(findings)
+    pairs += list(findings.items())
+    missing = [name for name, _ in pairs if name not in history_shown]
+    assert not missing, f"not on the page: {missing[:10]}"
+    for name, want in pairs:
+        got = history_shown[name]
+        if want is None:
+            assert got == "", name
         else:
             assert got != "" and float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-9), (name, got, want)
 

@@ -62,10 +62,23 @@ VIOLATIONS: dict[str, str] = {
     "assert_sla_daily_matches_handoffs": """
         update marts.fct_sales_sla_daily set handoffs_received = handoffs_received + 1
         where sales_sla_day_id = (select min(sales_sla_day_id) from marts.fct_sales_sla_daily)""",
+    # the demo's cohorts are all still open (30 days of handoffs), so the row is planted whole
+    "assert_followup_rates_are_shares_inside_their_intervals": """
+        insert into marts.fct_followup_evidence by name
+        select 'planted' as followup_evidence_id, 'all_closed' as cohort, 'all' as icp_tier,
+               'response_business' as dimension, 'within_5_min' as dimension_value, 10 as handoffs,
+               20 as stratum_handoffs, 0.5 as share_of_handoffs, 3 as wins, 0.3 as win_rate,
+               0.4 as win_rate_lower_95, 0.6 as win_rate_upper_95, 0.25 as stratum_win_rate""",
 }
 
 # further ways to break one invariant, each of which it must catch
 MORE_VIOLATIONS: list[tuple[str, str, str]] = [
+    ("assert_followup_rates_are_shares_inside_their_intervals", "a-rate-above-one", """
+        insert into marts.fct_followup_evidence by name
+        select 'planted' as followup_evidence_id, 'all_closed' as cohort, 'all' as icp_tier,
+               'overall' as dimension, 'all' as dimension_value, 10 as handoffs, 10 as stratum_handoffs,
+               1.0 as share_of_handoffs, 12 as sqls, 1.2 as sql_rate, 0.9 as sql_rate_lower_95,
+               1.0 as sql_rate_upper_95, 1.2 as stratum_sql_rate"""),
     ("assert_sla_daily_matches_handoffs", "a-handoff-received-a-day-late", """
         -- the rep's totals stay right, but one handoff is counted on the wrong day
         update marts.fct_sales_sla_daily as daily

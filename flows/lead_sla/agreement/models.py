@@ -311,6 +311,9 @@ class SlaVersion(_Strict):
     response_targets: list[ResponseTarget]
     attempts: AttemptsRule = Field(default_factory=AttemptsRule)
     acceptance_window_days: int = Field(default=30, gt=0)
+    # Follow-up evidence: a handoff's outcome (sql, opportunity, won) counts within this many days
+    # of the handoff, and a month's handoffs are judged once the window of its last day has closed.
+    outcome_window_days: int = Field(default=60, gt=0, le=730)
     default_calendar: DefaultCalendar
     segments: dict[SizedSegment, list[str]]
     marketing: MarketingCommitment = Field(default_factory=MarketingCommitment)

@@ -25,7 +25,7 @@ def build_report(published_db: Path, run_date: date, out_dir: Path, *, reporting
     the published copy is missing or holds another day, ``ReportError`` when it lacks a mart or
     column the report needs.
     """
-    data = load_report_data(published_db, run_date)
+    data = load_report_data(published_db, run_date, reporting_timezone)
     html = render_report(data, reporting_timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
     target = report_path(out_dir, run_date)

@@ -64,6 +64,16 @@ class Response:
 
 
 @dataclass(frozen=True)
+class SpeedToLead:
+    """First response on the wall clock beside business time, by weekday and hour of the handoff in the
+    reporting zone (``marts.fct_sales_sla``, team view, excluded handoffs left out), over the response period."""
+
+    zone: str
+    by_weekday: list[Row]  # weekday (1 = Monday), handoffs, touched, median_business_minutes, median_wall_minutes
+    by_hour: list[Row]  # hour (0-23) and the same
+
+
+@dataclass(frozen=True)
 class Breaches:
     start: date
     end: date
@@ -114,6 +124,24 @@ class IcpVersion:
 
 
 @dataclass(frozen=True)
+class FollowupEvidence:
+    """Does speed win? The pooled closed cohorts of one SLA version (``marts.fct_followup_evidence``,
+    cohort ``all_closed``): every stratum (all, and each ICP tier), dimension and value."""
+
+    sla_version: str | None  # None: no cohort has closed yet
+    outcome_window_days: int | None
+    months: list[date]  # the closed months pooled
+    rows: list[Row]  # in stratum, dimension and value order
+
+    def stratum(self, icp_tier: str, dimension: str) -> list[Row]:
+        return [r for r in self.rows if r["icp_tier"] == icp_tier and r["dimension"] == dimension]
+
+    @property
+    def strata(self) -> list[str]:
+        return list(dict.fromkeys(str(r["icp_tier"]) for r in self.rows))
+
+
+@dataclass(frozen=True)
 class RepList:
     owner_id: str | None  # None: unassigned handoffs (routing's list)
     owner_label: str
@@ -142,6 +170,8 @@ class ReportData:
     lead_lists: LeadLists
     restated: Restated
     manager: ManagerView
+    followup: FollowupEvidence
+    speed: SpeedToLead
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -171,10 +201,11 @@ def read_publication(published_db: Path) -> Publication | None:
     return Publication(run_id=str(row[0]), run_date=_as_date(row[1]), published_at=row[2])
 
 
-def load_report_data(published_db: Path, run_date: date) -> ReportData:
+def load_report_data(published_db: Path, run_date: date, reporting_timezone: str | None = None) -> ReportData:
     """Read the report's content for ``run_date`` from the published copy at ``published_db``.
 
-    Raises ``NothingPublished`` when nothing is published there or it holds another day, and
+    Hours and weekdays of handoffs are read in ``reporting_timezone`` (UTC when None). Raises
+    ``NothingPublished`` when nothing is published there or it holds another day, and
     ``ReportError`` when a mart or column the report needs is missing.
     """
     publication = read_publication(published_db)
@@ -203,10 +234,24 @@ def load_report_data(published_db: Path, run_date: date) -> ReportData:
             lead_lists=_lead_lists(conn, run_date),
             restated=_restated(conn, run_date),
             manager=_manager(conn, run_date),
+            followup=_followup(conn),
+            speed=_speed_to_lead(conn, run_date, reporting_timezone or "UTC"),
         )
     finally:
         conn.close()
 
+
+FOLLOWUP_OUTCOMES = ("sql", "opportunity", "win")
+FOLLOWUP_COUNTS = {"sql": "sqls", "opportunity": "opportunities", "win": "wins"}
+FOLLOWUP_OUTCOME_COLUMNS = tuple(
+    column for outcome in FOLLOWUP_OUTCOMES for column in (
+        FOLLOWUP_COUNTS[outcome], f"{outcome}_rate", f"{outcome}_rate_lower_95", f"{outcome}_rate_upper_95",
+        f"stratum_{outcome}_rate", f"{outcome}_lift", f"{outcome}_lift_lower_95", f"{outcome}_lift_upper_95",
+        f"is_{outcome}_lift_supported",
+    )
+)
+FOLLOWUP_POOLED = "all_closed"
+FOLLOWUP_STRATA = ("all", "A", "B", "C", "unscored")
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "marts.fct_marketing_sla": (
@@ -218,7 +263,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "marts.fct_marketing_sla_daily": ("report_date", "month_start", "segment", "mql_target", "mqls_delivered", "pace_target_mqls"),
     "marts.fct_sales_sla": (
-        "handoff_id", "contact_id", "handoff_date", "handed_off_at", "priority", "icp_tier", "fit_score",
+        "handoff_id", "contact_id", "handoff_date", "handed_off_at", "priority", "icp_tier", "fit_score", "sla_status",
+        "response_business_minutes", "response_minutes",
         "sla_target_business_minutes", "rep_owner_id", "rep_sla_due_at", "rep_sla_status", "first_touch_at",
         "rep_response_business_minutes", "outcome", "attempts_in_window", "evaluated_as_of",
     ),
@@ -236,6 +282,10 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "icp_version", "evidence_type", "attribute", "attribute_value", "rule_id", "rule_points", "leads",
         "wins", "win_rate", "overall_win_rate", "lift", "win_rate_lower_95", "win_rate_upper_95",
         "expected_win_probability",
+    ),
+    "marts.fct_followup_evidence": (
+        "sla_version", "cohort", "cohort_month", "outcome_window_days", "icp_tier", "dimension", "dimension_value",
+        "value_order", "handoffs", "stratum_handoffs", *FOLLOWUP_OUTCOME_COLUMNS,
     ),
     "marts.dim_leads": ("lead_id", "contact_id", "first_name", "last_name", "company_name", "icp_version", "is_deleted"),
 }
@@ -410,6 +460,24 @@ def _bin_label(low: float, high: float | None) -> str:
     return f"{low:g} min–{hours(high)} h"
 
 
+def _speed_to_lead(conn: duckdb.DuckDBPyConnection, run_date: date, zone: str) -> SpeedToLead:
+    start = run_date - timedelta(days=TRAILING_DAYS - 1)
+
+    def by(part: str) -> list[Row]:
+        return _rows(
+            conn,
+            f"""SELECT {part}(timezone(?, timezone('UTC', handed_off_at))) AS {part}, count(*) AS handoffs,
+                       count(first_touch_at) AS touched, median(response_business_minutes) AS median_business_minutes,
+                       median(response_minutes) AS median_wall_minutes
+                FROM marts.fct_sales_sla
+                WHERE handoff_date BETWEEN ? AND ? AND sla_status <> 'excluded'
+                GROUP BY 1 ORDER BY 1""",
+            [zone, start, run_date],
+        )
+
+    return SpeedToLead(zone, by("isodow"), by("hour"))
+
+
 DAILY_SUMS = ("handoffs_received", "handoffs_due", "handoffs_met_by_due", "handoffs_breached",
               "handoffs_touched_within_sla", "handoffs_touched_late")
 
@@ -528,6 +596,30 @@ def _icp(conn: duckdb.DuckDBPyConnection) -> list[IcpVersion]:
         overall = next((number(r["overall_win_rate"]) for r in mine if number(r["overall_win_rate"]) is not None), None)
         result.append(IcpVersion(version, version == current, overall, population, wins, attributes, tiers))
     return result
+
+
+def _followup(conn: duckdb.DuckDBPyConnection) -> FollowupEvidence:
+    """The pooled closed cohorts of the latest SLA version that has any."""
+    found = conn.execute(
+        "SELECT max(sla_version) FROM marts.fct_followup_evidence WHERE cohort = ?", [FOLLOWUP_POOLED]
+    ).fetchone()
+    version = found[0] if found else None
+    if version is None:
+        return FollowupEvidence(None, None, [], [])
+    months = [_as_date(m) for (m,) in conn.execute(
+        """SELECT DISTINCT cohort_month FROM marts.fct_followup_evidence
+           WHERE sla_version = ? AND cohort_month IS NOT NULL ORDER BY 1""", [version]).fetchall()]
+    order = " ".join(f"WHEN '{tier}' THEN {i}" for i, tier in enumerate(FOLLOWUP_STRATA))
+    rows = _rows(
+        conn,
+        f"""SELECT icp_tier, dimension, dimension_value, value_order, outcome_window_days, handoffs, stratum_handoffs,
+                   {', '.join(FOLLOWUP_OUTCOME_COLUMNS)}
+            FROM marts.fct_followup_evidence WHERE sla_version = ? AND cohort = ?
+            ORDER BY CASE icp_tier {order} ELSE 99 END, icp_tier, dimension, value_order, dimension_value""",
+        [version, FOLLOWUP_POOLED],
+    )
+    window = int(rows[0]["outcome_window_days"]) if rows else None
+    return FollowupEvidence(str(version), window, months, rows)
 
 
 # ---------------------------------------------------------------------------------------------

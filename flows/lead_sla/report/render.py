@@ -18,7 +18,10 @@ from zoneinfo import ZoneInfo
 from lead_sla.report import svg
 from lead_sla.report.data import (
     BREACH_WEEKS,
+    FOLLOWUP_COUNTS,
+    FOLLOWUP_OUTCOMES,
     Breaches,
+    FollowupEvidence,
     Funnel,
     IcpVersion,
     LeadLists,
@@ -202,10 +205,10 @@ def summary_section(data: ReportData) -> str:
          f"of today's pace target {badge(pace_text, tone)}"),
         ("Projected by month end", metric_span("kpi.projected_mqls", total["projected_mqls"], integer(total["projected_mqls"])),
          f"{metric_span('kpi.projected_attainment', total['projected_attainment'], percent(total['projected_attainment']))} of the target"),
-        ("First touches on time", metric_span("kpi.sales_sla_attainment", breaches["sla_attainment"], percent(breaches["sla_attainment"])),
+        ("Deadlines met", metric_span("kpi.sales_sla_attainment", breaches["sla_attainment"], percent(breaches["sla_attainment"])),
          f"{metric_span('kpi.handoffs_met_by_due', breaches['handoffs_met_by_due'], integer(breaches['handoffs_met_by_due']))} of "
-         f"{metric_span('kpi.handoffs_due', breaches['handoffs_due'], integer(breaches['handoffs_due']))} deadlines in the last "
-         f"{(data.breaches.end - data.breaches.start).days + 1} days"),
+         f"{metric_span('kpi.handoffs_due', breaches['handoffs_due'], integer(breaches['handoffs_due']))} first-touch deadlines "
+         f"that fell in the last {(data.breaches.end - data.breaches.start).days + 1} days, touched or not"),
         ("Open breaches", metric_span("kpi.open_breaches", breaches["open_breaches"], integer(breaches["open_breaches"])),
          "handoffs past due with no first touch"),
         ("Median first response", metric_span("kpi.median_response_minutes", response["median_minutes"], minutes_compact(response["median_minutes"])),
@@ -344,12 +347,14 @@ def response_section(data: ReportData) -> str:
         y_label="Handoffs", color=BLUE, width=FULL, height=300,
     )
     cols = (("Touched", "handoffs_touched", integer), ("Median", "median_minutes", minutes), ("90th percentile", "p90_minutes", minutes),
-            ("On time", "met", integer), ("Late", "late", integer), ("On-time share", "met_share", percent))
+            ("On time", "met", integer), ("Late", "late", integer), ("Touched on time", "met_share", percent))
     rows = [[text_cell(label(PRIORITY_NAMES, p["priority"])), text_cell(" / ".join(minutes(int(t)) for t in str(p["targets"]).split(" / ")))]
             + [mc(f"response.{p['priority']}.{col}", p[col], fmt) for _, col, fmt in cols] for p in r.by_priority]
     foot = [[text_cell(PRIORITY_NAMES["all"]), text_cell("")] + [mc(f"response.all.{col}", r.total[col], fmt) for _, col, fmt in cols]]
     table = render_table(
-        "First response by priority", "Rep view: from when the current rep's clock started; business time in the rep's calendar.",
+        "First response by priority", "Rep view: from when the current rep's clock started; business time in the rep's calendar. "
+        "Touched on time: of the handoffs received in the period and touched so far, the share touched by their due time "
+        "(the summary's deadlines met counts every deadline that fell in the period, touched or not).",
         [("Priority", False), ("Commitment", False)] + [(name, True) for name, _, _ in cols], rows, foot,
     )
     bin_table = render_table(
@@ -357,8 +362,39 @@ def response_section(data: ReportData) -> str:
         [[text_cell(b.label), mc(f"response.bin.{b.low:g}", b.count, integer)] for b in bins],
     )
     body = (figure("Distribution", "Handoffs received in the period and touched by the end of the day; dashed lines mark the "
-                   "commitments.", chart) + table + details("Counts behind the chart", bin_table))
+                   "commitments.", chart) + table + details("Counts behind the chart", bin_table) + _speed_tables(data))
     return section("response", title, period_text(r.start, r.end), lede, body)
+
+
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+SPEED_COLUMNS = (("Handoffs", "handoffs", integer), ("Touched", "touched", integer),
+                 ("Median, business time", "median_business_minutes", minutes),
+                 ("Median, wall clock", "median_wall_minutes", minutes))
+
+
+def _speed_tables(data: ReportData) -> str:
+    """First response on the wall clock beside business time, by weekday and hour of the handoff:
+    a handoff on Friday evening waits the weekend on the wall clock, not in business time."""
+    speed = data.speed
+    if not speed.by_weekday:
+        return ""
+    headers = [("Handed off", False)] + [(name, True) for name, _, _ in SPEED_COLUMNS]
+    note = (f"Team view, from the first owner's clock start to the first touch; handoffs received in the period (not "
+            f"excluded), by the day and hour they arrived in {speed.zone}. Business time counts working hours only; the "
+            "wall clock counts nights and weekends too.")
+    weekday = render_table(
+        "Speed to lead by weekday of the handoff", note, headers,
+        [[text_cell(WEEKDAY_NAMES[int(r["isodow"]) - 1])]
+         + [mc(f"response.weekday.{int(r['isodow'])}.{col}", r[col], fmt) for _, col, fmt in SPEED_COLUMNS]
+         for r in speed.by_weekday],
+    )
+    hourly = render_table(
+        "Speed to lead by hour of the handoff", f"Hours in {speed.zone}.", headers,
+        [[text_cell(f"{int(r['hour']):02d}:00–{int(r['hour']) + 1:02d}:00")]
+         + [mc(f"response.hour.{int(r['hour'])}.{col}", r[col], fmt) for _, col, fmt in SPEED_COLUMNS]
+         for r in speed.by_hour],
+    )
+    return weekday + details("By hour of the handoff", hourly)
 
 
 BREACH_COLUMNS = (("Received", "handoffs_received", integer), ("Due", "handoffs_due", integer),
@@ -547,6 +583,176 @@ def _split(groups: list[svg.IntervalGroup]) -> list[list[svg.IntervalGroup]]:
 
 
 # ---------------------------------------------------------------------------------------------
+# Does speed win? (follow-up evidence)
+
+
+FOLLOWUP_DIMENSIONS = {
+    "response_business": "First response, business time",
+    "response_wall_clock": "First response, wall-clock time",
+    "attempts": "Attempts in the attempts window",
+    "first_touch_channel": "Channel of the first touch",
+    "cadence": "Attempts cadence",
+    "handoff_hour": "Hour of the handoff",
+    "handoff_weekday": "Weekday of the handoff",
+}
+# how a finding names the handoffs of a value
+FOLLOWUP_PHRASES = {
+    "response_business": {"within_5_min": "touched within 5 business minutes", "within_1_hour": "touched within 1 business hour",
+                          "within_4_hours": "touched within 4 business hours",
+                          "within_1_business_day": "touched within 1 business day",
+                          "later": "touched after more than 1 business day", "never": "never touched"},
+    "response_wall_clock": {"within_5_min": "touched within 5 minutes on the clock", "within_1_hour": "touched within 1 hour on the clock",
+                            "within_4_hours": "touched within 4 hours on the clock", "within_1_day": "touched within 24 hours on the clock",
+                            "later": "touched after more than 24 hours on the clock", "never": "never touched"},
+    "first_touch_channel": {"call": "first touched by a call", "email": "first touched by an e-mail",
+                            "meeting": "first touched in a meeting", "none": "never touched"},
+    "cadence": {"met": "whose attempts cadence was met", "reached_early": "reached before the last required attempt",
+                "missed": "whose attempts cadence was missed", "in_window": "still in their attempts window"},
+}
+FOLLOWUP_BUCKET_NAMES = {"within_5_min": "≤ 5 min", "within_1_hour": "≤ 1 h", "within_4_hours": "≤ 4 h",
+                         "within_1_business_day": "≤ 1 business day", "within_1_day": "≤ 24 h", "later": "Later",
+                         "never": "Never", "5_or_more": "5 or more", "none": "No touch", "email": "E-mail",
+                         "reached_early": "Reached early"}
+FOLLOWUP_VERBS = {"sql": "became SQLs", "opportunity": "became opportunities", "win": "won"}
+FOLLOWUP_NONE = {"sql": "became an SQL", "opportunity": "became an opportunity", "win": "won"}
+FOLLOWUP_OUTCOME_NAMES = {"sql": "SQL", "opportunity": "Opportunity", "win": "Win"}
+
+
+def _stratum_name(tier: str) -> str:
+    return {"all": "All tiers", "unscored": "Not scored"}.get(tier, f"Tier {tier}")
+
+
+def _followup_value_name(dimension: str, value: str) -> str:
+    if dimension == "handoff_hour":
+        return f"{value}:00–{int(value) + 1:02d}:00"
+    return label(FOLLOWUP_BUCKET_NAMES, value)
+
+
+def _followup_phrase(dimension: str, value: str) -> str:
+    if dimension in FOLLOWUP_PHRASES:
+        return FOLLOWUP_PHRASES[dimension].get(value, value.replace("_", " "))
+    if dimension == "attempts":
+        count = "5 or more" if value == "5_or_more" else value
+        return f"with {count} attempt{'' if value == '1' else 's'}"
+    if dimension == "handoff_hour":
+        return f"handed off between {_followup_value_name(dimension, value).replace('–', ' and ')}"
+    return f"handed off on a {value.capitalize()}"
+
+
+def _times(value: object) -> str:
+    num = number(value)
+    return DASH if num is None else f"{num:.1f}×"
+
+
+def followup_findings(evidence: FollowupEvidence) -> list[tuple[str, Row, str]]:
+    """The findings in plain words: each value whose lift's 95% interval excludes 1 (the mart's
+    ``is_<outcome>_lift_supported``), as (outcome, row, sentence), strongest evidence first."""
+    found = []
+    for row in evidence.rows:
+        if row["dimension"] == "overall":
+            continue
+        for outcome in FOLLOWUP_OUTCOMES:
+            if not row[f"is_{outcome}_lift_supported"]:
+                continue
+            tier = str(row["icp_tier"])
+            subject = "Leads" if tier == "all" else ("Leads not scored" if tier == "unscored" else f"Tier {tier} leads")
+            phrase = _followup_phrase(str(row["dimension"]), str(row["dimension_value"]))
+            handoffs = f"{integer(row['handoffs'])} handoff{'' if number(row['handoffs']) == 1 else 's'}"
+            if number(row[f"{outcome}_lift"]) == 0:
+                sentence = (f"{subject} {phrase}: none {FOLLOWUP_NONE[outcome]} "
+                            f"(95% CI up to {_times(row[f'{outcome}_lift_upper_95'])} as often as their tier overall; "
+                            f"{handoffs})")
+            else:
+                sentence = (f"{subject} {phrase} {FOLLOWUP_VERBS[outcome]} {_times(row[f'{outcome}_lift'])} as often "
+                            f"(95% CI {decimal(row[f'{outcome}_lift_lower_95'], 1)}–{_times(row[f'{outcome}_lift_upper_95'])}; "
+                            f"{handoffs})")
+            found.append((outcome, row, sentence))
+    # the intervals furthest from 1 first: the lower bound above it, or the upper bound below it
+    def strength(item: tuple[str, Row, str]) -> float:
+        outcome, row, _ = item
+        low, high = number(row[f"{outcome}_lift_lower_95"]) or 0.0, number(row[f"{outcome}_lift_upper_95"]) or 0.0
+        return -(low - 1 if low > 1 else 1 - high)
+    return sorted(found, key=strength)
+
+
+def followup_section(data: ReportData) -> str:
+    f: FollowupEvidence = data.followup
+    title = "Does speed win?"
+    if f.sla_version is None:
+        return section("followup", title, "", "SQL, opportunity and win rates by how each handoff was followed up.",
+                       empty_metric("followup.cohorts", 0,
+                                    "No handoff cohort's outcome window has closed yet: a month's handoffs count once the "
+                                    "agreement's outcome window has passed after the month's last day."))
+    months = (f"{f.months[0]:%b %Y}" + (f" – {f.months[-1]:%b %Y}" if len(f.months) > 1 else "")) if f.months else ""
+    lede = (f"Handoffs of the months whose outcome window has closed (SLA version {f.sla_version}, {months}), pooled: how "
+            f"often those followed up each way became SQLs, opportunities and wins within {f.outcome_window_days} days "
+            "of the handoff, each rate with its 95% interval. Within each ICP tier too, so that fast follow-up of "
+            "well-fitting leads is not mistaken for the effect of speed.")
+    findings = followup_findings(f)
+    count = metric_span("followup.cohorts", len(f.months), integer(len(f.months)))
+    if findings:
+        items = "".join(
+            f'<li {metric_attrs("followup.finding." + str(row["icp_tier"]) + "." + str(row["dimension"]) + "." + str(row["dimension_value"]) + "." + outcome, row[outcome + "_lift"])}>'
+            f"{escape(sentence)}</li>" for outcome, row, sentence in findings[:LIST_VISIBLE])
+        body = (f'<h3>Findings</h3><p class="note">Stated only where the 95% interval of the lift excludes 1 (no lift); '
+                f"{count} closed month{'s' if len(f.months) != 1 else ''} pooled.</p><ul class=\"findings\">{items}</ul>")
+        if len(findings) > LIST_VISIBLE:
+            body += details(f"Show the other {len(findings) - LIST_VISIBLE}", '<ul class="findings">' + "".join(
+                f'<li {metric_attrs("followup.finding." + str(row["icp_tier"]) + "." + str(row["dimension"]) + "." + str(row["dimension_value"]) + "." + outcome, row[outcome + "_lift"])}>'
+                f"{escape(sentence)}</li>" for outcome, row, sentence in findings[LIST_VISIBLE:]) + "</ul>")
+    else:
+        body = (f'<p class="note">{count} closed month{"s" if len(f.months) != 1 else ""} pooled. No finding yet: no '
+                "lift's 95% interval excludes 1 (no lift), so no way of following up stands out from its tier's "
+                "overall rate with this many handoffs.</p>")
+    # the chart: win rate by business response time, within each stratum
+    groups = []
+    for tier in f.strata:
+        rows = f.stratum(tier, "response_business")
+        overall = f.stratum(tier, "overall")
+        groups.append(svg.IntervalGroup(_stratum_name(tier), [
+            svg.IntervalRow(_followup_value_name("response_business", str(r["dimension_value"])), number(r["win_rate"]),
+                            number(r["win_rate_lower_95"]), number(r["win_rate_upper_95"]),
+                            note=f"{integer(r['wins'])}/{integer(r['handoffs'])}", emphasis=r["dimension"] == "overall")
+            for r in [*overall, *rows]]))
+    chart = svg.interval_plot(
+        "chart-followup", title="Win rate by first response in business time, within ICP tier",
+        description="; ".join(f"{g.label} {r.label}: {percent(r.estimate, 1)}" for g in groups for r in g.rows),
+        groups=groups, reference=None, x_label="Win rate", x_format=axis_percent, color=GREY, emphasis_color=BLUE,
+        width=FULL,
+    )
+    body += figure("Win rate by first response, within tier",
+                   "Dot: win rate; whiskers: 95% interval; blue: the tier as a whole; right: wins/handoffs.", chart)
+
+    def rate_cell(key: str, row: Row, outcome: str) -> Cell:
+        low, high = row[f"{outcome}_rate_lower_95"], row[f"{outcome}_rate_upper_95"]
+        html = (metric_span(f"{key}.{outcome}_rate", row[f"{outcome}_rate"], percent(row[f"{outcome}_rate"], 1))
+                + f'<br><small class="note">{metric_span(f"{key}.{outcome}_rate_lower_95", low, percent(low, 1))}–'
+                f'{metric_span(f"{key}.{outcome}_rate_upper_95", high, percent(high, 1))}</small>')
+        return Cell(html=html)
+
+    headers = [("Value", False), ("Handoffs", True)] + [(f"{FOLLOWUP_OUTCOME_NAMES[o]} rate (95% CI)", True) for o in FOLLOWUP_OUTCOMES] \
+        + [("Win lift", True)]
+
+    def table(tier: str, dimension: str, caption: str, with_overall: bool = True) -> str:
+        rows = []
+        for r in [*(f.stratum(tier, "overall") if with_overall else []), *f.stratum(tier, dimension)]:
+            key = f"followup.{tier}.{r['dimension']}.{r['dimension_value']}"
+            name = "All handoffs" if r["dimension"] == "overall" else _followup_value_name(dimension, str(r["dimension_value"]))
+            rows.append([text_cell(name), mc(f"{key}.handoffs", r["handoffs"], integer)]
+                        + [rate_cell(key, r, o) for o in FOLLOWUP_OUTCOMES]
+                        + [mc(f"{key}.win_lift", r["win_lift"], lambda v: decimal(v, 2))])
+        return render_table(caption, "", headers, rows)
+
+    body += table("all", "response_business", "All tiers: by first response in business time")
+    body += "".join(details(f"{_stratum_name(tier)}: by first response in business time",
+                            table(tier, "response_business", f"{_stratum_name(tier)}: by first response in business time"))
+                    for tier in f.strata if tier != "all")
+    body += "".join(details(f"All tiers: {name.lower()}", table("all", dimension, f"All tiers: {name.lower()}", False))
+                    for dimension, name in FOLLOWUP_DIMENSIONS.items() if dimension != "response_business")
+    return section("followup", title, f"closed cohorts, {months}", lede, body)
+
+
+# ---------------------------------------------------------------------------------------------
 # Restated days
 
 
@@ -720,7 +926,8 @@ def _span(total_minutes: float) -> str:
 
 
 SECTIONS = [("summary", "At a glance"), ("marketing", "Marketing"), ("response", "First response"),
-            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("restated", "Restated days"),
+            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("followup", "Does speed win?"),
+            ("restated", "Restated days"),
             ("manager", "Manager"), ("lists", "Rep lists")]
 
 
@@ -731,11 +938,11 @@ def render_report(data: ReportData, reporting_timezone: str | None = None) -> st
     meta = (f"Data as of the end of the day{f' ({reporting_timezone})' if reporting_timezone else ''} · published run "
             f"{data.publication.run_id}" + (f" at {published:%Y-%m-%d %H:%M} UTC" if published else ""))
     blocks = [summary_section(data), marketing_section(data), response_section(data), breaches_section(data),
-              funnel_section(data), icp_section(data), restated_section(data), manager_section(data, zone),
+              funnel_section(data), icp_section(data), followup_section(data), restated_section(data), manager_section(data, zone),
               lists_section(data, zone)]
     footer = (
         "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
-        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, dim_leads"
+        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, dim_leads"
         + (", and scoring.lead_priority_list" if data.lead_lists.source == "scoring" else "")
         + ". Every number on the page carries a <code>data-metric</code> name.</p><dl>"
         f"<dt>Report day</dt><dd {metric_attrs('publication.run_date', data.run_date)}>{escape(data.run_date.isoformat())}</dd>"

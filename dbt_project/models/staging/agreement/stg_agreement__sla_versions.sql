@@ -10,5 +10,6 @@ select
     cast(default_country as {{ dbt.type_string() }}) as default_country,
     cast(default_work_start as time) as default_work_start,
     cast(default_work_end as time) as default_work_end,
-    cast(recently_overdue_business_days as integer) as recently_overdue_business_days
+    cast(recently_overdue_business_days as integer) as recently_overdue_business_days,
+    cast(outcome_window_days as integer) as outcome_window_days
 from {{ source('agreement', 'sla_versions') }}
