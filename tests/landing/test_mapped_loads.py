@@ -15,21 +15,6 @@ from lead_sla.sources.mapping import MappingError, SourceMapping, StreamLoad, lo
 from lead_sla.warehouse import connect
 
 
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    connection = connect(tmp_path / "warehouse.duckdb")
-    ensure_raw_schema(connection)
-    yield connection
-    connection.close()
-
-
 def export(landing: Path, name: str, *lines: str) -> None:
     (landing / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 

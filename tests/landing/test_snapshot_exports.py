@@ -11,28 +11,10 @@ import re
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from lead_sla.landing.extract import extract_stream_files
-from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.sources.mapping import MappingError, SourceMapping, StreamLoad
-from lead_sla.warehouse import connect
-
-
-@pytest.fixture
-def landing(tmp_path: Path) -> Path:
-    folder = tmp_path / "landing"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
-    connection = connect(tmp_path / "warehouse.duckdb")
-    ensure_raw_schema(connection)
-    yield connection
-    connection.close()
 
 
 def snapshot(landing: Path, relative: str, *lines: str) -> None:
