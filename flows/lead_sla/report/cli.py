@@ -1,8 +1,8 @@
 """``lead-sla report``: build the day's SLA report from the published copy.
 
 A Typer sub-app; the main CLI mounts it with ``app.add_typer(report_cli.app, name="report")``.
-Exit codes follow the main CLI: 0 built, 1 nothing (or another day) is published or the published
-copy cannot make the report, 2 wrong usage or invalid settings.
+Exit codes follow the main CLI: 0 built, 1 nothing is published or the published copy cannot make
+the report, 2 wrong usage or invalid input: a bad or unpublished ``--date``, an invalid setting.
 """
 
 from __future__ import annotations
@@ -14,10 +14,21 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 
+from lead_sla.cli_settings import load_settings
+from lead_sla.settings import Settings
+
 app = typer.Typer(help="The nightly SLA report (one self-contained HTML file per day).", no_args_is_help=True,
                   add_completion=False)
 console = Console()
 err = Console(stderr=True)
+
+
+def _parse_day(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        err.print(f"[red]error:[/red] --date must be a day as YYYY-MM-DD, got {value!r}", highlight=False)
+        raise typer.Exit(2) from None
 
 
 @app.callback()
@@ -33,27 +44,23 @@ def build(
     """Build the SLA report of the published day from the published copy and print its path."""
     from lead_sla.publish.publisher import DATABASE_NAME
     from lead_sla.report import NothingPublished, ReportError, build_report, read_publication
-    from lead_sla.settings import Settings
 
-    try:
-        settings = Settings()
-    except Exception as exc:  # noqa: BLE001 - any settings problem is a usage problem
-        err.print(f"[red]error:[/red] invalid settings (LEAD_SLA_* variables or .env): {exc}")
-        raise typer.Exit(2) from None
-    assert settings.published_dir is not None
-    published_db = settings.published_dir / DATABASE_NAME
-    if date_ is None:
-        publication = read_publication(published_db)
-        if publication is None:
-            err.print(f"[red]error:[/red] nothing is published at {published_db}: run `lead-sla run` for a day first")
-            raise typer.Exit(1)
+    day = _parse_day(date_) if date_ is not None else None
+    settings = load_settings(Settings, err)
+    published_db = settings.published / DATABASE_NAME
+    publication = read_publication(published_db)
+    if publication is None:
+        err.print(f"[red]error:[/red] nothing is published at {published_db}: run `lead-sla run` for a day first",
+                  highlight=False, soft_wrap=True)
+        raise typer.Exit(1)
+    if day is None:
         day = publication.run_date
-    else:
-        try:
-            day = date.fromisoformat(date_)
-        except ValueError:
-            err.print(f"[red]error:[/red] --date must be a day as YYYY-MM-DD, got {date_!r}")
-            raise typer.Exit(2) from None
+    elif day != publication.run_date:
+        # a --date other than the published day is wrong input (exit 2), like `publish --date`
+        err.print(f"[red]error:[/red] --date {day.isoformat()} is not published: the published copy holds "
+                  f"{publication.run_date.isoformat()} (run {publication.run_id}); a report can only be built for "
+                  "the published day", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     target_dir = out_dir.resolve() if out_dir else settings.warehouse.parent / "reports"
     try:
         path = build_report(published_db, day, target_dir, reporting_timezone=settings.reporting_timezone)
