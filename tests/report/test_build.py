@@ -202,7 +202,7 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
                       'Fit score ' || coalesce(CAST(leads.fit_score AS VARCHAR), '?') AS reason_1,
                       'Company: ' || coalesce(leads.company_name, '?') AS reason_2, CAST(NULL AS VARCHAR) AS reason_3,
                       'Rep ' || leads.owner_id AS owner_name
-               FROM leads CROSS JOIN days d""",
+               FROM leads CROSS JOIN days d CROSS JOIN range(2) AS copies(n)""",  # each lead twice: lists longer than five
             [published.run_date, published.run_date - timedelta(days=1), published.run_date],
         )
         expected = conn.execute(
@@ -222,6 +222,18 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
     assert value(metrics, "lists.total") == len(expected)
     assert f"Rep {expected[0][0]}" in html, "reps are named when the list carries owner_name"
     assert "Fit score " in html and "No open SLA" in html
+    # each rep's list shows its top five and folds the rest
+    cards = html.split('<article class="rep"')[1:]
+    assert len(cards) == len({row[0] for row in expected})
+    longest = 0
+    for card in cards:
+        shown, _, folded = card.partition("<details>")
+        ranks_shown = re.findall(r'data-metric="lists\.[^."]+\.(\d+)\.rank"', shown)
+        ranks_folded = re.findall(r'data-metric="lists\.[^."]+\.(\d+)\.rank"', folded)
+        assert ranks_shown == [str(r) for r in range(1, min(5, len(ranks_shown + ranks_folded)) + 1)]
+        assert ranks_folded == [str(r) for r in range(6, len(ranks_shown) + len(ranks_folded) + 1)]
+        longest = max(longest, len(ranks_shown) + len(ranks_folded))
+    assert longest > 5, "a rep has more than five leads to fold"
 
 
 def test_without_scoring_the_lists_are_each_reps_untouched_open_handoffs(published: PublishedDemo, tmp_path: Path) -> None:
