@@ -6,6 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from lead_sla.settings import Settings
+from tests.conftest import PROJECT_ROOT
 from lead_sla.transform.dbt import run_dbt
 from lead_sla.warehouse import connect, open_warehouse
 
@@ -47,3 +48,16 @@ def test_dbt_runs_with_the_memory_limit(settings, capfd):
     result = run_dbt(limited, "show", ["--inline", "select current_setting('memory_limit') as memory_limit"])
     assert result.success, result.error
     assert "953.6 MiB" in capfd.readouterr().out
+
+
+def test_delivery_is_off_by_default_and_its_secrets_stay_secret(tmp_path):
+    from lead_sla.report.send import channels
+
+    assert channels(Settings(project_root=PROJECT_ROOT)) == []
+    settings = Settings(project_root=PROJECT_ROOT, smtp_host="smtp.example.com", smtp_password="hunter2",
+                        smtp_username="reports", report_mail_from="lead-sla@example.com",
+                        report_mail_to=" a@example.com,b@example.com , ", report_webhook_url="https://hooks.example.com/T/B/zq81token")
+    assert channels(settings) == ["e-mail", "webhook"]
+    assert settings.report_recipients == ["a@example.com", "b@example.com"]
+    assert "hunter2" not in repr(settings) and "zq81token" not in repr(settings)
+    assert settings.smtp_port == 587 and settings.smtp_security == "starttls"

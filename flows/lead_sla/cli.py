@@ -27,6 +27,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
+from lead_sla.cli_settings import load_settings
 from lead_sla.settings import Settings
 
 T = TypeVar("T")
@@ -106,16 +107,7 @@ def _fail(message: str, code: int, label: str = "error") -> typer.Exit:
 
 
 def _settings() -> Settings:
-    from pydantic import ValidationError
-
-    from lead_sla.settings import describe_settings_error
-
-    try:
-        return Settings()
-    except ValidationError as exc:
-        raise _fail("invalid settings (LEAD_SLA_* variables or .env):\n" + describe_settings_error(exc), 2) from None
-    except Exception as exc:  # noqa: BLE001 - any other settings problem is a usage problem too
-        raise _fail(f"invalid settings (LEAD_SLA_* variables or .env): {exc}", 2) from None
+    return load_settings(Settings, err)
 
 
 def _checked(check: Callable[[], T]) -> T:

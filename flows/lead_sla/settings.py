@@ -82,6 +82,19 @@ class Settings(BaseSettings):
     # every code change can turn this off.
     publish_docs: bool = True
 
+    # Delivery of the day's report (`lead-sla report send`), each channel off until configured: e-mail
+    # through an SMTP server (the report inline as the HTML body), and a short summary posted to a
+    # webhook as Slack-compatible JSON. The password and the webhook URL are secrets.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+    report_mail_from: str | None = None
+    report_mail_to: str | None = None  # comma-separated addresses
+    report_webhook_url: SecretStr | None = None
+
     @field_validator("reporting_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -120,6 +133,15 @@ class Settings(BaseSettings):
                 f"LEAD_SLA_QUARANTINE_WARNING_SHARE ({self.quarantine_warning_share}) is above "
                 f"LEAD_SLA_QUARANTINE_CRITICAL_SHARE ({self.quarantine_critical_share}); the warning comes first"
             )
+        if self.smtp_host and not self.report_recipients:
+            raise ValueError("LEAD_SLA_SMTP_HOST is set but LEAD_SLA_REPORT_MAIL_TO is not: say who gets the report")
+        if self.smtp_host and not self.report_mail_from:
+            raise ValueError("LEAD_SLA_SMTP_HOST is set but LEAD_SLA_REPORT_MAIL_FROM is not: say who sends the report")
+        if self.smtp_password is not None and not self.smtp_username:
+            raise ValueError("LEAD_SLA_SMTP_PASSWORD is set but LEAD_SLA_SMTP_USERNAME is not")
+        if self.report_webhook_url is not None and not self.report_webhook_url.get_secret_value().startswith(
+                ("https://", "http://")):
+            raise ValueError("LEAD_SLA_REPORT_WEBHOOK_URL must be an http(s) URL")
         if self.source_mapping is None:
             self.source_mapping = self.config_dir / "sources" / "demo.yml"
         else:
@@ -168,6 +190,11 @@ class Settings(BaseSettings):
     def expectations_dir(self) -> Path:
         """The data-quality suites (versioned with the code)."""
         return self.project_root / "expectations"
+
+    @property
+    def report_recipients(self) -> list[str]:
+        """The addresses of ``report_mail_to``, in order (empty when unset)."""
+        return [a.strip() for a in (self.report_mail_to or "").split(",") if a.strip()]
 
     @property
     def reports_dir(self) -> Path:

@@ -118,6 +118,17 @@ def _missing_win_rate(data: dict[str, Any]) -> None:
             id="unknown-priority",
         ),
         pytest.param(
+            "sla.yml", _set("versions.1.untouched_lead.action", "reassign"),
+            r"config/sla\.yml, version '2026-09' \(versions\[1\]\), untouched_lead\.action: Input should be "
+            r"'recycle_to_marketing' or 'escalate'",
+            id="unknown-untouched-action",
+        ),
+        pytest.param(
+            "sla.yml", _set("versions.0.untouched_lead.after_business_days", 0),
+            r"version '2025-01' \(versions\[0\]\), untouched_lead\.after_business_days: Input should be greater",
+            id="untouched-point-of-zero-days",
+        ),
+        pytest.param(
             "sla.yml", _drop_priority,
             r"version '2026-09' \(versions\[1\]\), response_targets: .*missing: other",
             id="priority-missing",

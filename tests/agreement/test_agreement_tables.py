@@ -103,6 +103,11 @@ def test_rewriting_is_idempotent(conn, repo_config_dir: Path) -> None:
             id="one-rule-row-per-value",
         ),
         pytest.param(
+            "select sla_version, untouched_after_business_days, untouched_action from config.sla_versions order by 1",
+            [("2025-01", 5, "recycle_to_marketing"), ("2026-09", 5, "recycle_to_marketing")],
+            id="untouched-lead-point-per-version",
+        ),
+        pytest.param(
             "select win_probability * average_deal_size from config.icp_win_rates "
             "where icp_version = 'icp-2025.1' and tier = 'A'",
             [(Decimal("3600.00000000"),)],

@@ -263,6 +263,15 @@ SELECT activity_date, owner_id, received AS handoffs_received, received AS hando
 FROM days
 ORDER BY activity_date, owner_id;
 
+CREATE TABLE marts.fct_sales_sla_weekly AS
+SELECT CAST(date_trunc('week', activity_date) AS DATE) AS week_start, owner_id,
+       sum(handoffs_received) AS handoffs_received, sum(handoffs_due) AS handoffs_due,
+       sum(handoffs_met_by_due) AS handoffs_met_by_due, sum(handoffs_breached) AS handoffs_breached,
+       sum(handoffs_met_by_due) / nullif(sum(handoffs_due), 0) AS on_time_share
+FROM marts.fct_sales_sla_daily
+GROUP BY ALL
+ORDER BY week_start, owner_id;
+
 CREATE TABLE marts.fct_marketing_sla_daily AS
 SELECT report_date, month_start, segment, mqls_delivered, tier_a_mqls, mqls_accepted_within_window, mql_target,
        tier_a_share, acceptance_rate, mql_attainment, pace_attainment, business_days_in_month, business_days_elapsed

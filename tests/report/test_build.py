@@ -134,7 +134,9 @@ def test_the_command_writes_next_to_the_warehouse_by_default(published: Publishe
     ("args", "published_here", "exit_code", "message"),
     [
         pytest.param(["build"], False, 1, "nothing is published", id="nothing-published"),
-        pytest.param(["build", "--date", "2026-10-30"], True, 1, "holds 2026-10-31", id="another-day"),
+        pytest.param(["build", "--date", "2026-10-30"], False, 1, "nothing is published", id="nothing-published-date"),
+        pytest.param(["build", "--date", "2026-10-30"], True, 2,
+                     "--date 2026-10-30 is not published: the published copy holds 2026-10-31", id="another-day"),
         pytest.param(["build", "--date", "31/10/2026"], True, 2, "YYYY-MM-DD", id="bad-date"),
     ],
 )
@@ -144,7 +146,29 @@ def test_the_command_fails_clearly(published: PublishedDemo, tmp_path: Path, arg
     folder = published.settings.published_dir if published_here else tmp_path / "empty"
     result = CliRunner().invoke(app, [*args, "--out-dir", str(tmp_path / "out")], env=_env(published, folder))
     assert result.exit_code == exit_code
-    assert message in result.stderr
+    assert message in " ".join(result.stderr.split())
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        pytest.param("LEAD_SLA_REPORTING_TIMEZONE", "Mars/Olympus",
+                     "LEAD_SLA_REPORTING_TIMEZONE: 'Mars/Olympus' is not an IANA time zone such as 'America/New_York' "
+                     "or 'Europe/Berlin'", id="zone"),
+        pytest.param("LEAD_SLA_ENV", "staging", "LEAD_SLA_ENV: Input should be 'local', 'ci' or 'prod' (got 'staging')",
+                     id="env"),
+    ],
+)
+def test_an_invalid_setting_is_one_line_naming_it(tmp_path: Path, variable: str, value: str, message: str) -> None:
+    """Before the published copy is opened: exit 2 and one line, not pydantic's text."""
+    result = CliRunner().invoke(app, ["build", "--out-dir", str(tmp_path / "out")],
+                                env={"LEAD_SLA_PUBLISHED_DIR": str(tmp_path / "published"), variable: value})
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"error: invalid settings (LEAD_SLA_* variables or .env): {message}"], lines
+    assert "validation error" not in result.stderr and "pydantic" not in result.stderr
     assert not (tmp_path / "out").exists()
 
 
@@ -178,7 +202,7 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
                       'Fit score ' || coalesce(CAST(leads.fit_score AS VARCHAR), '?') AS reason_1,
                       'Company: ' || coalesce(leads.company_name, '?') AS reason_2, CAST(NULL AS VARCHAR) AS reason_3,
                       'Rep ' || leads.owner_id AS owner_name
-               FROM leads CROSS JOIN days d""",
+               FROM leads CROSS JOIN days d CROSS JOIN range(2) AS copies(n)""",  # each lead twice: lists longer than five
             [published.run_date, published.run_date - timedelta(days=1), published.run_date],
         )
         expected = conn.execute(
@@ -198,6 +222,18 @@ def test_rep_lists_come_from_scoring_when_it_is_published(published: PublishedDe
     assert value(metrics, "lists.total") == len(expected)
     assert f"Rep {expected[0][0]}" in html, "reps are named when the list carries owner_name"
     assert "Fit score " in html and "No open SLA" in html
+    # each rep's list shows its top five and folds the rest
+    cards = html.split('<article class="rep"')[1:]
+    assert len(cards) == len({row[0] for row in expected})
+    longest = 0
+    for card in cards:
+        shown, _, folded = card.partition("<details>")
+        ranks_shown = re.findall(r'data-metric="lists\.[^."]+\.(\d+)\.rank"', shown)
+        ranks_folded = re.findall(r'data-metric="lists\.[^."]+\.(\d+)\.rank"', folded)
+        assert ranks_shown == [str(r) for r in range(1, min(5, len(ranks_shown + ranks_folded)) + 1)]
+        assert ranks_folded == [str(r) for r in range(6, len(ranks_shown) + len(ranks_folded) + 1)]
+        longest = max(longest, len(ranks_shown) + len(ranks_folded))
+    assert longest > 5, "a rep has more than five leads to fold"
 
 
 def test_without_scoring_the_lists_are_each_reps_untouched_open_handoffs(published: PublishedDemo, tmp_path: Path) -> None:

@@ -45,7 +45,7 @@ def test_the_page_renders_without_errors(page: Session, published: PublishedDemo
     assert page.execute("return document.title") == f"Lead SLA report — {published.run_date.isoformat()}"
     sections = page.execute("return [...document.querySelectorAll('section.panel')].map(s => [s.id, s.getBoundingClientRect().height])")
     assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "followup",
-                                             "restated", "manager", "lists"]
+                                             "restated", "quarantine", "manager", "lists"]
     assert all(height > 80 for _, height in sections)
     charts = page.execute(
         """return [...document.querySelectorAll('svg.chart')].map(c => ({id: c.id, role: c.getAttribute('role'),
@@ -234,6 +234,80 @@ def _manager_stale(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
             + [(f"manager.stale.{owner}.{rank}", lead) for owner, rank, lead in rows])
 
 
+def _quarantine(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
+    """The night's quarantine per stream, from the pipeline's own warehouse (the batches the night's run
+    landed), with the verdict its bounds give: above the warning share a warning, below 20 rows not judged."""
+    import duckdb
+
+    conn = duckdb.connect(str(demo.settings.warehouse), read_only=True)
+    try:
+        rows = conn.execute(
+            """select stream, sum(rows_read - coalesce(rows_filtered, 0)), sum(rows_quarantined) from raw._batches
+               where started_at >= (select max(started_at) from ops.runs) group by 1""").fetchall()
+    finally:
+        conn.close()
+    assert rows and sum(r[1] for r in rows) > 0, "the night extracted the demo's exports"
+    warning = demo.settings.quarantine_warning_share
+    pairs: list[tuple[str, float | str | None]] = [("quarantine.total.rows_quarantined", sum(r[2] for r in rows)),
+                                                   ("kpi.rows_quarantined", sum(r[2] for r in rows))]
+    for stream, read, bad in rows:
+        share = bad / read if read >= 20 else None
+        verdict = "not_judged" if share is None else "warning" if share > warning else "ok"
+        pairs += [(f"quarantine.{stream}.rows_read", read), (f"quarantine.{stream}.rows_quarantined", bad),
+                  (f"quarantine.{stream}.quarantined_share", share), (f"quarantine.{stream}.verdict", verdict)]
+    return pairs
+
+
+def _attainment_per_team_and_rep(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
+    """The weekly on-time share per team and rep over the report day's calendar week and the 7 before it,
+    added up here from the daily fact (met by due over due) with the reps' teams."""
+    first = demo.run_date - timedelta(days=demo.run_date.weekday() + 7 * 7)
+    rows = demo.query(
+        """select cast(date_trunc('week', d.activity_date) as date), d.owner_id, coalesce(r.team, 'unknown'),
+                  sum(d.handoffs_due), sum(d.handoffs_met_by_due)
+           from marts.fct_sales_sla_daily d left join marts.dim_reps r on r.owner_id = d.owner_id
+           where d.activity_date between ? and ? group by all""", [first, demo.run_date])
+    assert any(r[3] for r in rows), "deadlines fell in the weeks shown"
+    pairs: list[tuple[str, float | str | None]] = []
+    teams: dict[tuple[str, str], list[int]] = {}
+    for week, owner, team, due, met in rows:
+        pairs += [(f"attainment.rep.{owner}.{week.isoformat()}.on_time_share", met / due if due else None),
+                  (f"attainment.rep.{owner}.{week.isoformat()}.handoffs_due", due)]
+        for key in ((team, week.isoformat()), (team, "all")):
+            sums = teams.setdefault(key, [0, 0])
+            sums[0], sums[1] = sums[0] + due, sums[1] + met
+    pairs += [(f"attainment.team.{team}.{week}.on_time_share", met / due if due else None)
+              for (team, week), (due, met) in teams.items()]
+    pairs += [(f"attainment.team.{team}.{week}.handoffs_due", due) for (team, week), (due, _) in teams.items()]
+    return pairs
+
+
+def _open_breaches_by_age_and_routing(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
+    """Open breaches by age and those past the agreement's untouched point (with its action), as
+    fct_sales_sla ages them; routing breaches, unassigned handoffs and the attempts cadence of the 28 days."""
+    start, end = _window(demo, TRAILING_DAYS)
+    ages = dict(demo.query("""select open_breach_age, count(*) from marts.fct_sales_sla
+                              where rep_sla_status = 'open_breach' and outcome = 'open' group by 1"""))
+    assert sum(ages.values()) > 0, "the demo has open breaches"
+    past = demo.query("""select s.handoff_id, s.untouched_action, l.lead_id from marts.fct_sales_sla s
+                         left join marts.dim_leads l on l.contact_id = s.contact_id
+                         where s.is_past_untouched_limit and s.outcome = 'open' and not coalesce(l.is_deleted, false)""")
+    routing = demo.query("""select count(*) filter (where sla_status <> 'excluded'),
+                                   count(*) filter (where is_routing_breach and sla_status <> 'excluded'),
+                                   count(*) filter (where rep_sla_status = 'unassigned')
+                            from marts.fct_sales_sla where handoff_date between ? and ?""", [start, end])[0]
+    cadence = dict(demo.query("""select attempts_sla_status, count(*) from marts.fct_sales_sla
+                                 where handoff_date between ? and ? and attempts_sla_status is not null group by 1""",
+                              [start, end]))
+    return ([(f"attainment.open_breaches.{age}", ages.get(age, 0)) for age in ("fresh", "one_to_five_business_days", "older")]
+            + [("attainment.past_point.count", len(past))]
+            + [(f"attainment.past_point.{h}.action", action) for h, action, _ in past]
+            + [(f"attainment.past_point.{h}.lead", lead) for h, _, lead in past]
+            + [("attainment.routing.handoffs", routing[0]), ("attainment.routing.routing_breaches", routing[1]),
+               ("attainment.routing.unassigned", routing[2])]
+            + [(f"attainment.cadence.{c}", cadence.get(c, 0)) for c in ("met", "reached_early", "missed", "in_window")])
+
+
 @pytest.mark.parametrize(
     "expected",
     [
@@ -248,6 +322,9 @@ def _manager_stale(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
         pytest.param(_speed_to_lead, id="speed-to-lead-by-weekday-and-hour"),
         pytest.param(_manager_needs_owner, id="manager-needs-an-owner"),
         pytest.param(_manager_stale, id="manager-stale-deadlines"),
+        pytest.param(_quarantine, id="quarantine-per-stream"),
+        pytest.param(_attainment_per_team_and_rep, id="weekly-on-time-per-team-and-rep"),
+        pytest.param(_open_breaches_by_age_and_routing, id="open-breaches-by-age-routing-and-cadence"),
     ],
 )
 def test_the_numbers_shown_equal_the_marts(
@@ -364,3 +441,45 @@ def test_the_page_lays_out_and_is_captured(browser: BrowserPaths, report: Path, 
     shot_width, shot_height = struct.unpack(">II", data[16:24])
     assert shot_width == width and shot_height > 2 * height
     print(f"screenshot: {shot}")
+
+
+# Every table, with every fold opened: either it fits the box it sits in, or that box scrolls sideways
+# (overflow auto or scroll) and shows it can (the edge shadows of .table-scroll). A table cut off by a
+# box that does not scroll, or sticking out past the page, is clipped.
+TABLE_FIT = """
+document.querySelectorAll('details').forEach(d => { d.open = true; });
+const page = document.documentElement.clientWidth;
+return [...document.querySelectorAll('table')].map(t => {
+  const name = (t.caption && t.caption.textContent.trim().slice(0, 60)) || '(no caption)';
+  const right = t.getBoundingClientRect().right;
+  let box = t.parentElement;
+  while (box && box !== document.body && getComputedStyle(box).overflowX === 'visible') { box = box.parentElement; }
+  const style = box && box !== document.body ? getComputedStyle(box) : null;
+  const wider = style ? box.scrollWidth > box.clientWidth + 1 : right > page + 1;
+  const scrolls = !!style && ['auto', 'scroll'].includes(style.overflowX);
+  return {name, wider, scrolls, cue: !!style && style.backgroundImage !== 'none',
+          past_page: box ? box.getBoundingClientRect().right > page + 1 : right > page + 1,
+          width: Math.round(t.getBoundingClientRect().width)};
+});
+"""
+
+
+@pytest.mark.parametrize("which", ["demo", "history"])
+def test_at_800px_no_table_is_clipped_without_a_scrollbar(browser: BrowserPaths, report: Path, published_history: PublishedDemo,
+                                                          tmp_path: Path, which: str) -> None:
+    """At an 800 px wide window, tables that fit are left alone and wider ones (the ICP values, the weekly
+    trend) scroll inside their box with a visible cue; the page itself does not scroll sideways."""
+    path = report if which == "demo" else build_report(
+        published_history.database, published_history.run_date, tmp_path,
+        reporting_timezone=published_history.settings.reporting_timezone)
+    with ChromeDriver.start(browser) as driver, driver.session(width=800, height=1000) as session:
+        assert session.open(path) == "complete"
+        assert session.execute("return document.documentElement.clientWidth") <= 800
+        tables = session.execute(TABLE_FIT)
+        overflow = session.execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert len(tables) >= 15
+    clipped = [t for t in tables if t["wider"] and not (t["scrolls"] and t["cue"])]
+    assert not clipped, f"clipped without a scrollbar at 800 px: {clipped}"
+    assert not [t for t in tables if t["past_page"]], "a table's box sticks out of the page"
+    assert any(t["wider"] for t in tables), "at 800 px some table is wider than its column and scrolls"
+    assert overflow <= 0, f"the page scrolls sideways by {overflow}px at 800px"

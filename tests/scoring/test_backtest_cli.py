@@ -112,3 +112,22 @@ def test_backtest_command_prints_a_table_or_json(warehouse_file):
 def test_backtest_command_rejects_wrong_input(warehouse_file, args, code):
     result = CliRunner().invoke(app, args, env=cli_env(warehouse_file))
     assert result.exit_code == code, result.output
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        pytest.param("LEAD_SLA_SCORING_HORIZON_DAYS", "0",
+                     "LEAD_SLA_SCORING_HORIZON_DAYS: Input should be greater than or equal to 1 (got '0')", id="scoring"),
+        pytest.param("LEAD_SLA_REPORTING_TIMEZONE", "Mars/Olympus",
+                     "LEAD_SLA_REPORTING_TIMEZONE: 'Mars/Olympus' is not an IANA time zone such as 'America/New_York' "
+                     "or 'Europe/Berlin'", id="zone"),
+    ],
+)
+@pytest.mark.parametrize("args", [["run", "--date", "2026-04-30"], ["backtest", "--from", "2026-04-01", "--to", "2026-04-30"]],
+                         ids=lambda a: a[0])
+def test_an_invalid_setting_is_one_line_naming_it(tmp_path, args, variable, value, message):
+    result = CliRunner().invoke(app, args, env={**cli_env(tmp_path / "lead_sla.duckdb"), variable: value})
+    assert result.exit_code == 2, result.output
+    assert result.stderr.strip().splitlines() == [f"error: invalid settings (LEAD_SLA_* variables or .env): {message}"]
+    assert not (tmp_path / "lead_sla.duckdb").exists()

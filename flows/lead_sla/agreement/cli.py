@@ -35,6 +35,7 @@ def init(
     """
     from lead_sla.agreement.errors import AgreementError
     from lead_sla.agreement.init import init_agreement
+    from lead_sla.cli_settings import load_settings
     from lead_sla.settings import Settings
 
     try:
@@ -42,11 +43,7 @@ def init(
     except ValueError:
         err.print(f"[red]error:[/red] --effective-from must be a date like 2026-10-31, got {effective_from!r}")
         raise typer.Exit(2) from None
-    try:
-        settings = Settings()
-    except Exception as exc:  # noqa: BLE001 - any settings problem is a usage problem
-        err.print(f"[red]error:[/red] invalid settings (LEAD_SLA_* variables or .env): {exc}")
-        raise typer.Exit(2) from None
+    settings = load_settings(Settings, err)
     try:
         written = init_agreement(settings.config, day)
     except AgreementError as exc:

@@ -48,6 +48,7 @@ DEFAULT_SLA_VERSION: dict[str, Any] = {
         "beyond": "over_1_business_day",
     },
     "priority_list": {"recently_overdue_business_days": 2},
+    "untouched_lead": {"after_business_days": 5, "action": "recycle_to_marketing"},
     "default_calendar": {"timezone": "America/New_York", "country": "US", "work_start": "09:00", "work_end": "17:00"},
     "segments": {"smb": ["1-10", "11-50"], "mid_market": ["51-200", "201-1000"], "enterprise": ["1001-5000", "5000+"]},
     "marketing": {

@@ -300,6 +300,16 @@ class PriorityListRule(_Strict):
     recently_overdue_business_days: int = Field(default=2, ge=0, le=60)
 
 
+class UntouchedLeadRule(_Strict):
+    """When an untouched lead leaves its rep's list: once its first-touch deadline has been missed by
+    ``after_business_days`` business days of the rep's calendar (a business day is the rep's working
+    day on the due day), the lead is ``recycle_to_marketing`` (back to nurture) or ``escalate`` (to
+    the manager). The report shows those leads on the manager's view."""
+
+    after_business_days: int = Field(default=5, ge=1, le=60)
+    action: Literal["recycle_to_marketing", "escalate"] = "recycle_to_marketing"
+
+
 class SlaVersion(_Strict):
     """One version of the SLA, in force from ``effective_from`` until the next version's."""
 
@@ -319,6 +329,7 @@ class SlaVersion(_Strict):
     marketing: MarketingCommitment = Field(default_factory=MarketingCommitment)
     late_severity: LateSeverity = Field(default_factory=LateSeverity)
     priority_list: PriorityListRule = Field(default_factory=PriorityListRule)
+    untouched_lead: UntouchedLeadRule = Field(default_factory=UntouchedLeadRule)
 
     @field_validator("response_targets")
     @classmethod

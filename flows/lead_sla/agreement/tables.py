@@ -37,6 +37,8 @@ AGREEMENT_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("default_work_end", "TIME NOT NULL"),
         ("recently_overdue_business_days", "INTEGER NOT NULL"),
         ("outcome_window_days", "INTEGER NOT NULL"),
+        ("untouched_after_business_days", "INTEGER NOT NULL"),
+        ("untouched_action", "VARCHAR NOT NULL"),
     ),
     "config.sla_late_severity_bands": (
         ("sla_version", "VARCHAR NOT NULL"),
@@ -145,6 +147,7 @@ def agreement_rows(agreement: Agreement, years: Iterable[int]) -> dict[str, list
             v.attempts.min_attempts, v.attempts.window_business_days, v.acceptance_window_days,
             cal.timezone, cal.country, cal.work_start, cal.work_end,
             v.priority_list.recently_overdue_business_days, v.outcome_window_days,
+            v.untouched_lead.after_business_days, v.untouched_lead.action,
         ))
         bands = v.late_severity.bands
         for rank, band in enumerate(bands, start=1):

@@ -9,6 +9,8 @@ published copy instead, under ``warehouse/published/``:
 - ``parquet/current/<schema>/<table>.parquet``: the same tables as Parquet. Each publication
   writes a new version folder and then atomically repoints the ``current`` link; the previous
   version is kept for readers still in it, older ones are removed.
+- ``meta.publication`` (the day and run) and ``meta.quarantine`` (the night's quarantine per stream:
+  rows read and quarantined, share, the data-quality verdict, the commonest reasons) in the same file.
 - ``manifest.json``: what was published, for which day and run, with row counts; the same counts
   go into the warehouse's ``ops.publications``, the baseline the next night's checks compare with.
 
@@ -29,6 +31,7 @@ import duckdb
 
 from lead_sla.ops.runlog import utc_now
 from lead_sla.quality.suites import PUBLICATIONS, PUBLICATIONS_DDL
+from lead_sla.settings import find_project_root
 from lead_sla.warehouse import connect
 
 PUBLISHED_SCHEMAS = ("marts", "scoring")
@@ -95,8 +98,13 @@ def publish(
     schemas: tuple[str, ...] = PUBLISHED_SCHEMAS,
     force: bool = False,
     memory_limit: str | None = None,
+    expectations_dir: Path | None = None,
 ) -> PublishResult:
-    """Publish the warehouse's ``schemas`` for ``run_date`` (see the module docstring)."""
+    """Publish the warehouse's ``schemas`` for ``run_date`` (see the module docstring).
+
+    The copy also carries ``meta.quarantine``, the night's quarantine per stream with the
+    data-quality gate's verdict (``expectations_dir``: the suites, by default the project's).
+    """
     published_dir.mkdir(parents=True, exist_ok=True)
     database = published_dir / DATABASE_NAME
     parquet_root = published_dir / "parquet"
@@ -132,6 +140,7 @@ def publish(
             "CREATE TABLE pub.meta.publication AS SELECT ? AS run_id, CAST(? AS DATE) AS run_date, ? AS published_at",
             [run_id, run_date, utc_now()],
         )
+        _publish_quarantine(conn, expectations_dir or find_project_root() / "expectations")
         conn.execute("DETACH pub")
     finally:
         conn.close()
@@ -144,6 +153,24 @@ def publish(
     _atomic_write(published_dir / "manifest.json", json.dumps({**asdict(result), "published_at": utc_now().isoformat()}, indent=2))
     _prune_versions(parquet_root / "versions", keep=run_id)
     return result
+
+
+QUARANTINE_DDL = """CREATE TABLE pub.meta.quarantine (
+    run_id VARCHAR NOT NULL, stream VARCHAR NOT NULL, rows_read BIGINT NOT NULL, rows_quarantined BIGINT NOT NULL,
+    quarantined_share DOUBLE, verdict VARCHAR NOT NULL, top_reasons VARCHAR)"""
+
+
+def _publish_quarantine(conn: duckdb.DuckDBPyConnection, expectations_dir: Path) -> None:
+    """``meta.quarantine`` in the copy being written: the night's quarantine per stream (readers
+    such as the report see only the published copy). Empty when no run has built the warehouse."""
+    from lead_sla.ops.quarantine import night_quarantine
+
+    rows = night_quarantine(conn, expectations_dir)
+    conn.execute(QUARANTINE_DDL)
+    if rows:
+        conn.executemany("INSERT INTO pub.meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         [(r.run_id, r.stream, r.rows_read, r.rows_quarantined, r.quarantined_share, r.verdict,
+                           r.top_reasons) for r in rows])
 
 
 def _record_publication(warehouse: Path, run_id: str, run_date: date, counts: dict[str, int],

@@ -6,7 +6,7 @@ import os
 from datetime import date
 from pathlib import Path
 
-from lead_sla.report.data import load_report_data
+from lead_sla.report.data import ReportData, load_report_data
 from lead_sla.report.render import render_report
 
 
@@ -25,10 +25,16 @@ def build_report(published_db: Path, run_date: date, out_dir: Path, *, reporting
     the published copy is missing or holds another day, ``ReportError`` when it lacks a mart or
     column the report needs.
     """
-    data = load_report_data(published_db, run_date, reporting_timezone)
+    return write_report(load_report_data(published_db, run_date, reporting_timezone), out_dir,
+                        reporting_timezone=reporting_timezone)
+
+
+def write_report(data: ReportData, out_dir: Path, *, reporting_timezone: str | None = None) -> Path:
+    """Render ``data`` and write it into ``out_dir`` atomically (what ``build_report`` does once it has
+    read the published copy); returns the file's path."""
     html = render_report(data, reporting_timezone)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = report_path(out_dir, run_date)
+    target = report_path(out_dir, data.run_date)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, target)

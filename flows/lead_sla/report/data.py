@@ -113,6 +113,23 @@ class ManagerView:
 
 
 @dataclass(frozen=True)
+class Attainment:
+    """What a sales manager looks at first (``marts.fct_sales_sla_weekly`` and ``marts.fct_sales_sla``):
+    the weekly on-time share per team and rep, open breaches by age with the leads past the agreement's
+    untouched point, and routing breaches, unassigned handoffs and the attempts cadence of the period."""
+
+    week_starts: list[date]  # the ATTAINMENT_WEEKS calendar weeks (Monday) up to the report day's
+    teams: list[Row]  # team, weeks: {week_start: row of sums}, total row over the weeks
+    reps: list[Row]  # owner_id, owner_name, team, weeks, total; ordered by team, then most due first
+    breach_ages: dict[str, int]  # open_breach_age -> open breaches (rep view, lead still open)
+    past_point: list[Row]  # open breaches past the untouched point, oldest first, with the action
+    start: date
+    end: date
+    routing: Row  # handoffs, routing_breaches, unassigned of the period (by handoff day)
+    cadence: dict[str, int]  # attempts_sla_status -> handoffs of the period
+
+
+@dataclass(frozen=True)
 class IcpVersion:
     icp_version: str
     in_force: bool
@@ -139,6 +156,23 @@ class FollowupEvidence:
     @property
     def strata(self) -> list[str]:
         return list(dict.fromkeys(str(r["icp_tier"]) for r in self.rows))
+
+
+@dataclass(frozen=True)
+class Quarantine:
+    """The night's quarantine per stream as published (``meta.quarantine``): rows read and set aside,
+    their share, the data-quality verdict and the commonest reasons."""
+
+    streams: list[Row]  # stream, rows_read, rows_quarantined, quarantined_share, verdict, top_reasons
+    available: bool  # False: the published copy predates meta.quarantine
+
+    @property
+    def rows_read(self) -> int:
+        return sum(int(r["rows_read"]) for r in self.streams)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(int(r["rows_quarantined"]) for r in self.streams)
 
 
 @dataclass(frozen=True)
@@ -172,6 +206,8 @@ class ReportData:
     manager: ManagerView
     followup: FollowupEvidence
     speed: SpeedToLead
+    quarantine: Quarantine
+    attainment: Attainment
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -236,6 +272,8 @@ def load_report_data(published_db: Path, run_date: date, reporting_timezone: str
             manager=_manager(conn, run_date),
             followup=_followup(conn),
             speed=_speed_to_lead(conn, run_date, reporting_timezone or "UTC"),
+            quarantine=_quarantine(conn),
+            attainment=_attainment(conn, run_date),
         )
     finally:
         conn.close()
@@ -267,6 +305,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "response_business_minutes", "response_minutes",
         "sla_target_business_minutes", "rep_owner_id", "rep_sla_due_at", "rep_sla_status", "first_touch_at",
         "rep_response_business_minutes", "outcome", "attempts_in_window", "evaluated_as_of",
+        "is_routing_breach", "attempts_sla_status", "open_breach_age", "rep_overdue_business_days",
+        "is_past_untouched_limit", "untouched_action",
     ),
     "marts.fct_sales_sla_daily": (
         "activity_date", "owner_id", "handoffs_received", "handoffs_due", "handoffs_met_by_due",
@@ -288,6 +328,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
         "value_order", "handoffs", "stratum_handoffs", *FOLLOWUP_OUTCOME_COLUMNS,
     ),
     "marts.dim_leads": ("lead_id", "contact_id", "first_name", "last_name", "company_name", "icp_version", "is_deleted"),
+    "marts.fct_sales_sla_weekly": ("week_start", "owner_id", "owner_name", "team", "handoffs_due", "handoffs_met_by_due",
+                                   "handoffs_breached", "on_time_share", "is_week_complete"),
 }
 
 
@@ -622,6 +664,18 @@ def _followup(conn: duckdb.DuckDBPyConnection) -> FollowupEvidence:
     return FollowupEvidence(str(version), window, months, rows)
 
 
+def _quarantine(conn: duckdb.DuckDBPyConnection) -> Quarantine:
+    """The night's quarantine as the publisher wrote it, most set aside first."""
+    if not _has_table(conn, "meta", "quarantine"):
+        return Quarantine([], False)
+    rows = _rows(
+        conn,
+        """SELECT stream, rows_read, rows_quarantined, quarantined_share, verdict, top_reasons FROM meta.quarantine
+           ORDER BY rows_quarantined DESC, stream""",
+    )
+    return Quarantine(rows, True)
+
+
 # ---------------------------------------------------------------------------------------------
 # Restated days and the manager's view
 
@@ -637,6 +691,72 @@ def _restated(conn: duckdb.DuckDBPyConnection, run_date: date) -> Restated:
 
 
 STALE_BUCKET = "stale"
+ATTAINMENT_WEEKS = 8  # the weekly on-time trend: the report day's calendar week and the 7 before it
+BREACH_AGES = ("fresh", "one_to_five_business_days", "older")
+CADENCE = ("met", "reached_early", "missed", "in_window")
+WEEKLY_SUMS = ("handoffs_due", "handoffs_met_by_due", "handoffs_breached")
+
+
+def _week_row(rows: list[Row]) -> Row:
+    """Sums of a group of weekly rows and their on-time share (met over due, as in the mart)."""
+    total: Row = {c: int(sum(number(r[c]) or 0 for r in rows)) for c in WEEKLY_SUMS}
+    total["on_time_share"] = _ratio(total["handoffs_met_by_due"], total["handoffs_due"])
+    return total
+
+
+def _attainment(conn: duckdb.DuckDBPyConnection, run_date: date) -> Attainment:
+    current = run_date - timedelta(days=run_date.weekday())
+    week_starts = [current - timedelta(days=7 * k) for k in reversed(range(ATTAINMENT_WEEKS))]
+    rows = _rows(
+        conn,
+        f"""SELECT week_start, owner_id, owner_name, team, {', '.join(WEEKLY_SUMS)}, on_time_share
+            FROM marts.fct_sales_sla_weekly WHERE week_start BETWEEN ? AND ? ORDER BY team, owner_id, week_start""",
+        [week_starts[0], week_starts[-1]],
+    )
+    for row in rows:
+        row["week_start"] = _as_date(row["week_start"])
+
+    def grouped(key: str) -> dict[str, list[Row]]:
+        out: dict[str, list[Row]] = {}
+        for row in rows:
+            out.setdefault(str(row[key]), []).append(row)
+        return out
+
+    teams = [{"team": team, "weeks": {w: _week_row([r for r in mine if r["week_start"] == w]) for w in week_starts},
+              "total": _week_row(mine)} for team, mine in grouped("team").items()]
+    reps = [{"owner_id": owner, "owner_name": mine[0]["owner_name"], "team": mine[0]["team"],
+             "weeks": {r["week_start"]: r for r in mine}, "total": _week_row(mine)}
+            for owner, mine in grouped("owner_id").items()]
+    reps.sort(key=lambda r: (str(r["team"]), -r["total"]["handoffs_due"], str(r["owner_id"])))
+    ages = dict(conn.execute(
+        """SELECT open_breach_age, count(*) FROM marts.fct_sales_sla
+           WHERE rep_sla_status = 'open_breach' AND outcome = 'open' AND open_breach_age IS NOT NULL GROUP BY 1"""
+    ).fetchall())
+    past = _rows(
+        conn,
+        """SELECT s.handoff_id, s.rep_owner_id AS owner_id, s.rep_sla_due_at AS sla_due_at, s.rep_overdue_business_days,
+                  s.untouched_action, nullif(trim(concat_ws(' ', l.first_name, l.last_name)), '') AS lead_name,
+                  l.company_name, l.lead_id
+           FROM marts.fct_sales_sla s LEFT JOIN marts.dim_leads l ON l.contact_id = s.contact_id
+           WHERE s.is_past_untouched_limit AND s.outcome = 'open' AND NOT coalesce(l.is_deleted, false)
+           ORDER BY s.rep_overdue_business_days DESC, s.handoff_id""",
+    )
+    start = run_date - timedelta(days=TRAILING_DAYS - 1)
+    routing = _rows(
+        conn,
+        """SELECT count(*) FILTER (WHERE sla_status <> 'excluded') AS handoffs,
+                  count(*) FILTER (WHERE is_routing_breach AND sla_status <> 'excluded') AS routing_breaches,
+                  count(*) FILTER (WHERE rep_sla_status = 'unassigned') AS unassigned
+           FROM marts.fct_sales_sla WHERE handoff_date BETWEEN ? AND ?""",
+        [start, run_date],
+    )[0]
+    cadence = dict(conn.execute(
+        """SELECT attempts_sla_status, count(*) FROM marts.fct_sales_sla
+           WHERE handoff_date BETWEEN ? AND ? AND attempts_sla_status IS NOT NULL GROUP BY 1""",
+        [start, run_date],
+    ).fetchall())
+    return Attainment(week_starts, teams, reps, {a: int(ages.get(a, 0)) for a in BREACH_AGES}, past, start, run_date,
+                      {k: int(v or 0) for k, v in routing.items()}, {c: int(cadence.get(c, 0)) for c in CADENCE})
 
 
 def _manager(conn: duckdb.DuckDBPyConnection, run_date: date) -> ManagerView:

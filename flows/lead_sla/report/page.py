@@ -61,7 +61,20 @@ figcaption span { display: block; font-weight: 400; color: var(--muted); font-si
 .badge.warn { color: var(--warn); background: var(--warn-soft); }
 .badge.bad { color: var(--bad); background: var(--bad-soft); }
 .badge.neutral { color: var(--muted); background: #eef0f3; }
-.table-scroll { overflow-x: auto; margin: 6px 0 10px; }
+/* A table wider than its column scrolls sideways inside its box, never clipped: a shadow at an edge
+   says there is more (the shadows scroll with the content and disappear at its ends), and the
+   scrollbar is kept visible where the platform allows. */
+.table-scroll {
+  overflow-x: auto; margin: 6px 0 10px; max-width: 100%;
+  scrollbar-width: thin; scrollbar-color: #9aa5b1 transparent;
+  background:
+    linear-gradient(to right, #fff 30%, rgba(255,255,255,0)) left / 24px 100% no-repeat local,
+    linear-gradient(to left, #fff 30%, rgba(255,255,255,0)) right / 24px 100% no-repeat local,
+    radial-gradient(farthest-side at 0 50%, rgba(31,41,51,.18), rgba(31,41,51,0)) left / 10px 100% no-repeat scroll,
+    radial-gradient(farthest-side at 100% 50%, rgba(31,41,51,.18), rgba(31,41,51,0)) right / 10px 100% no-repeat scroll;
+}
+.table-scroll::-webkit-scrollbar { height: 8px; }
+.table-scroll::-webkit-scrollbar-thumb { background: #9aa5b1; border-radius: 4px; }
 table { border-collapse: collapse; width: 100%; font-size: 14px; }
 caption { text-align: left; font-weight: 700; padding: 0 0 6px; font-size: 15px; }
 caption span { display: block; font-weight: 400; font-size: 13px; color: var(--muted); }

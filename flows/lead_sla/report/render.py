@@ -17,9 +17,12 @@ from zoneinfo import ZoneInfo
 
 from lead_sla.report import svg
 from lead_sla.report.data import (
+    BREACH_AGES,
     BREACH_WEEKS,
+    CADENCE,
     FOLLOWUP_COUNTS,
     FOLLOWUP_OUTCOMES,
+    Attainment,
     Breaches,
     FollowupEvidence,
     Funnel,
@@ -27,6 +30,7 @@ from lead_sla.report.data import (
     LeadLists,
     ManagerView,
     Marketing,
+    Quarantine,
     ReportData,
     RepList,
     Response,
@@ -54,7 +58,8 @@ from lead_sla.report.page import render_page
 FULL = 1000  # chart widths in px: a full panel, and one column of two
 HALF = 490
 MIN_CHART_SCALE = 0.64
-LIST_VISIBLE = 10  # leads shown at once per rep; the rest of the list folds under "show more"
+LIST_VISIBLE = 10  # rows of a long list shown at once; the rest folds under "show more"
+REP_LIST_VISIBLE = 5  # each rep's list shows its top five leads; the rest folds
 
 BLUE = "#1f5fa8"
 BLUE_SOFT = "#b7cfea"
@@ -211,6 +216,9 @@ def summary_section(data: ReportData) -> str:
          f"that fell in the last {(data.breaches.end - data.breaches.start).days + 1} days, touched or not"),
         ("Open breaches", metric_span("kpi.open_breaches", breaches["open_breaches"], integer(breaches["open_breaches"])),
          "handoffs past due with no first touch"),
+        ("Quarantined tonight", metric_span("kpi.rows_quarantined", data.quarantine.rows_quarantined if data.quarantine.available else None,
+                                            integer(data.quarantine.rows_quarantined) if data.quarantine.available else DASH),
+         escape(_quarantine_card_note(data.quarantine))),
         ("Median first response", metric_span("kpi.median_response_minutes", response["median_minutes"], minutes_compact(response["median_minutes"])),
          f"business time, {metric_span('kpi.handoffs_touched', response['handoffs_touched'], integer(response['handoffs_touched']))} "
          "handoffs touched"),
@@ -776,16 +784,152 @@ def restated_section(data: ReportData) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# The night's quarantine
+
+VERDICT_NAMES = {"ok": ("within bounds", "good"), "warning": ("warning", "warn"), "critical": ("critical", "bad"),
+                 "not_judged": ("too few rows to judge", "neutral"), "not_checked": ("not checked", "neutral")}
+
+
+def quarantine_line(q: Quarantine) -> str:
+    """One sentence on the night's quarantine (the summary and the section share it)."""
+    if not q.available:
+        return "The published copy does not say what the night set aside (published before the quarantine table existed)."
+    if not q.streams:
+        return "The night extracted no rows from the sources, so none went to quarantine."
+    bad = [r for r in q.streams if r["rows_quarantined"]]
+    flagged = [r for r in q.streams if r["verdict"] in ("warning", "critical")]
+    text = (f"{q.rows_quarantined:,} of {q.rows_read:,} rows read went to quarantine"
+            + (f", in {len(bad)} stream{'s' if len(bad) != 1 else ''}" if bad else ""))
+    if flagged:
+        text += "; beyond the agreed share: " + ", ".join(f"{r['stream']} ({r['verdict']})" for r in flagged)
+    return text + "."
+
+
+def _quarantine_card_note(q: Quarantine) -> str:
+    if not q.available:
+        return "not in this published copy"
+    flagged = [str(r["stream"]) for r in q.streams if r["verdict"] in ("warning", "critical")]
+    return (f"of {q.rows_read:,} rows read tonight"
+            + (f"; beyond the agreed share: {', '.join(flagged)}" if flagged else "; every stream within bounds"))
+
+
+def quarantine_section(data: ReportData) -> str:
+    q: Quarantine = data.quarantine
+    title = "Data set aside tonight (quarantine)"
+    lede = ("Rows the night's extraction could not load (an unparseable time, a missing key, an invalid e-mail) are kept "
+            "in quarantine, not in the numbers above. A stream with more than a few set aside is a data-quality warning; "
+            "beyond the critical share the night would not have been published.")
+    day = short_day(data.run_date)
+    line = f'<p class="note" {metric_attrs("quarantine.total.rows_quarantined", q.rows_quarantined if q.available else None)}>{escape(quarantine_line(q))}</p>'
+    if not q.streams:
+        return section("quarantine", title, day, lede, line)
+    headers = [("Stream", False), ("Rows read", True), ("Quarantined", True), ("Share", True), ("Verdict", False),
+               ("Commonest reasons", False)]
+    rows = []
+    for r in q.streams:
+        key = f"quarantine.{r['stream']}"
+        name, tone = VERDICT_NAMES.get(str(r["verdict"]), (str(r["verdict"]), "neutral"))
+        rows.append([text_cell(str(r["stream"])), mc(f"{key}.rows_read", r["rows_read"], integer),
+                     mc(f"{key}.rows_quarantined", r["rows_quarantined"], integer),
+                     mc(f"{key}.quarantined_share", r["quarantined_share"], percent),
+                     Cell(html=f'<span {metric_attrs(key + ".verdict", r["verdict"])}>{badge(name, tone)}</span>', numeric=False),
+                     Cell(str(r["top_reasons"] or DASH), numeric=False, css="text-wrap")])
+    table = render_table("Quarantine per stream", "Share: of the rows read (streams with fewer than 20 rows are not "
+                         "judged). `lead-sla quarantine --stream <stream>` lists the rows with their source lines.",
+                         headers, rows)
+    return section("quarantine", title, day, lede, line + table)
+
+
+# ---------------------------------------------------------------------------------------------
 # The manager's view
+
+
+TEAM_NAMES = {"sdr": "SDR", "ae": "AE", "marketing": "Marketing", "unknown": "No team"}
+AGE_NAMES = {"fresh": "Fresh (missed < 1 business day ago)", "one_to_five_business_days": "1–5 business days",
+             "older": "Older than 5 business days"}
+ACTION_NAMES = {"recycle_to_marketing": "Recycle to marketing", "escalate": "Escalate"}
+CADENCE_NAMES = {"met": "Met", "reached_early": "Reached early", "missed": "Missed", "in_window": "Still in the window"}
+
+
+def _attainment_html(data: ReportData, zone: ZoneInfo | None) -> str:
+    """On time per team and rep, week by week; open breaches by age and the leads past the untouched
+    point; routing breaches, unassigned handoffs and the attempts cadence of the period."""
+    a: Attainment = data.attainment
+    weeks = a.week_starts
+
+    def share_cell(key: str, row: Row | None) -> Cell:
+        if row is None:
+            return Cell(DASH)
+        due = row["handoffs_due"]
+        html = (metric_span(f"{key}.on_time_share", row["on_time_share"], percent(row["on_time_share"]))
+                + f'<br><small class="note">of {metric_span(f"{key}.handoffs_due", due, integer(due))}</small>')
+        return Cell(html=html)
+
+    headers = [("Team", False)] + [(f"Week of {short_day(w)}", True) for w in weeks] + [(f"{len(weeks)} weeks", True)]
+    team_rows = [[text_cell(label(TEAM_NAMES, t["team"]))]
+                 + [share_cell(f"attainment.team.{t['team']}.{w.isoformat()}", t["weeks"][w]) for w in weeks]
+                 + [share_cell(f"attainment.team.{t['team']}.all", t["total"])] for t in a.teams]
+    note = ("On time: of the first-touch deadlines that fell in the week (rep view), the share met; a team's share adds up "
+            f"its reps' deadlines. The week of {short_day(data.run_date)} is still running.")
+    if a.teams:
+        body = render_table("On time per team, week by week", note, headers, team_rows)
+        rep_headers = [("Rep", False)] + headers[1:]
+        rep_rows = [[text_cell(f"{r['owner_name'] or r['owner_id']} ({label(TEAM_NAMES, r['team'])})")]
+                    + [share_cell(f"attainment.rep.{r['owner_id']}.{w.isoformat()}", r["weeks"].get(w)) for w in weeks]
+                    + [share_cell(f"attainment.rep.{r['owner_id']}.all", r["total"])] for r in a.reps]
+        body += details(f"Per rep ({len(rep_rows)})", render_table("On time per rep, week by week",
+                                                                   "Reps by team, most deadlines first.", rep_headers, rep_rows))
+    else:
+        body = empty(f"No first-touch deadline fell in the last {len(weeks)} weeks.")
+    ages = "".join(f"<li>{escape(AGE_NAMES[age])}: {metric_span(f'attainment.open_breaches.{age}', a.breach_ages[age], integer(a.breach_ages[age]))}</li>"
+                   for age in BREACH_AGES)
+    body += (f'<h3>Open breaches by age</h3><p class="note">Untouched leads whose rep deadline has passed, by business days '
+             f'of the rep\'s calendar since it was missed.</p><ul class="ages">{ages}</ul>')
+    count = len(a.past_point)
+    body += f'<h3>Past the agreement\'s point {metric_span("attainment.past_point.count", count, f"({count})", css="count")}</h3>'
+    if a.past_point:
+        past_headers = [("Lead", False), ("Rep", False), ("Due", False), ("Overdue", True), ("Agreed action", False)]
+        past_rows = [[Cell(html=f'<span {metric_attrs("attainment.past_point." + str(r["handoff_id"]) + ".lead", r["lead_id"] or "")}>'
+                                f'{escape(str(r["lead_name"] or r["lead_id"] or r["handoff_id"]))}</span>', numeric=False),
+                      text_cell(data.owner_label(str(r["owner_id"]))),
+                      text_cell(local_time(r["sla_due_at"], zone, data.run_date)),
+                      mc(f"attainment.past_point.{r['handoff_id']}.overdue_business_days", r["rep_overdue_business_days"],
+                         lambda v: f"{decimal(v, 1)} business days"),
+                      Cell(html=f'<span {metric_attrs("attainment.past_point." + str(r["handoff_id"]) + ".action", r["untouched_action"])}>'
+                                f'{badge(label(ACTION_NAMES, r["untouched_action"]), "bad")}</span>', numeric=False)]
+                     for r in a.past_point]
+        body += render_table("Leads past the untouched point", "", past_headers, past_rows[:LIST_VISIBLE], css="list",
+                             caption_hidden=True)
+        if count > LIST_VISIBLE:
+            body += details(f"Show the other {count - LIST_VISIBLE}",
+                            render_table("More leads past the untouched point", "", past_headers, past_rows[LIST_VISIBLE:],
+                                         css="list", caption_hidden=True))
+    else:
+        body += empty("No untouched lead has passed the agreement's point (config/sla.yml untouched_lead).")
+    r = a.routing
+    cadence = ", ".join(f"{escape(CADENCE_NAMES[c].lower())} {metric_span(f'attainment.cadence.{c}', a.cadence[c], integer(a.cadence[c]))}"
+                        for c in CADENCE)
+    body += (f"<h3>Routing and follow-up <span class=\"period\">{escape(period_text(a.start, a.end))}</span></h3>"
+             f'<ul class="routing"><li>Routing breaches (no owner within the routing limit): '
+             f'{metric_span("attainment.routing.routing_breaches", r["routing_breaches"], integer(r["routing_breaches"]))} of '
+             f'{metric_span("attainment.routing.handoffs", r["handoffs"], integer(r["handoffs"]))} handoffs</li>'
+             f'<li>Unassigned handoffs (touched or decided while nobody owned them): '
+             f'{metric_span("attainment.routing.unassigned", r["unassigned"], integer(r["unassigned"]))}</li>'
+             f"<li>Attempts cadence: {cadence}</li></ul>")
+    return body
 
 
 def manager_section(data: ReportData, zone: ZoneInfo | None) -> str:
     m: ManagerView = data.manager
-    title, day = "For the manager: leads without an owner, stale deadlines", short_day(data.run_date)
-    lede = ("Handed-off leads whose owner is deactivated (or who never had one) are on no rep's list: assign them. "
-            "Deadlines missed long ago sit at the bottom of their rep's list; here they are in one place.")
+    title, day = "For the manager: on time, open breaches, leads without an owner", short_day(data.run_date)
+    lede = ("The weekly on-time share per team and rep; untouched leads by how long ago their deadline passed, and those "
+            "past the agreement's point, to recycle or escalate. Handed-off leads whose owner is deactivated (or who never "
+            "had one) are on no rep's list: assign them. Deadlines missed long ago sit at the bottom of their rep's list; "
+            "here they are in one place.")
+    attainment = _attainment_html(data, zone)
     if not m.available:
-        return section("manager", title, day, lede, empty("The scoring lists are not published, so there is no manager's view."))
+        return section("manager", title, day, lede,
+                       attainment + empty("The scoring lists are not published, so there is no list of leads without an owner."))
     headers = [("#", True), ("Lead", False), ("Last owner", False), ("Handed off", False), ("Why", False)]
     rows = [[mc(f"manager.needs_owner.{raw(r['rank'])}.rank", r["rank"], integer),
              Cell(html=f'<span {metric_attrs("manager.needs_owner." + str(raw(r["rank"])) + ".lead", r["lead_id"])}>'
@@ -795,7 +939,7 @@ def manager_section(data: ReportData, zone: ZoneInfo | None) -> str:
              text_cell(str(r.get("reason") or DASH) + (" · routing breach" if r.get("is_routing_breach") else ""))]
             for r in m.needs_owner]
     count = len(m.needs_owner)
-    body = (f'<h3>Needs an owner {metric_span("manager.needs_owner.count", count, f"({count})", css="count")}</h3>'
+    body = attainment + (f'<h3>Needs an owner {metric_span("manager.needs_owner.count", count, f"({count})", css="count")}</h3>'
             + (render_table("Leads that need an owner", "", headers, rows[:LIST_VISIBLE], css="list", caption_hidden=True)
                if rows else empty("Every handed-off lead has an active owner.")))
     if len(rows) > LIST_VISIBLE:
@@ -840,7 +984,7 @@ def lists_section(data: ReportData, zone: ZoneInfo | None) -> str:
     cards = "".join(_rep_card(rep_list, lists, data, zone) for rep_list in lists.lists)
     total = sum(len(r.rows) for r in lists.lists)
     body = (f'<p class="note">{metric_span("lists.total", total, integer(total))} leads on '
-            f'{len(lists.lists)} list{"s" if len(lists.lists) != 1 else ""}; the top {LIST_VISIBLE} of each are shown, the '
+            f'{len(lists.lists)} list{"s" if len(lists.lists) != 1 else ""}; the top {REP_LIST_VISIBLE} of each are shown, the '
             f'rest fold out. Times in {escape(zone_name)}, statuses as of the end of {escape(day)}.</p>'
             f'<div class="reps">{cards}</div>')
     return section("lists", title, day, lede, body)
@@ -880,10 +1024,10 @@ def _rep_card(rep_list: RepList, lists: LeadLists, data: ReportData, zone: ZoneI
     overdue = sum(1 for r in rep_list.rows if r.get("sla_status") == "open_breach")
     title = "Unassigned: for routing to assign" if unassigned else rep_list.owner_label
     owner_note = "" if unassigned or title == rep_list.owner_id else f'<span class="count">{escape(str(rep_list.owner_id))}</span>'
-    table = render_table(f"{title}: leads to work", "", headers, rows[:LIST_VISIBLE], css="list", caption_hidden=True)
-    if size > LIST_VISIBLE:
-        table += details(f"Show the other {size - LIST_VISIBLE} leads",
-                         render_table(f"{title}: more leads", "", headers, rows[LIST_VISIBLE:], css="list", caption_hidden=True))
+    table = render_table(f"{title}: leads to work", "", headers, rows[:REP_LIST_VISIBLE], css="list", caption_hidden=True)
+    if size > REP_LIST_VISIBLE:
+        table += details(f"Show the other {size - REP_LIST_VISIBLE} leads",
+                         render_table(f"{title}: more leads", "", headers, rows[REP_LIST_VISIBLE:], css="list", caption_hidden=True))
     return (f'<article class="rep" aria-label="{escape(title)}"><h3>{escape(title)} {owner_note}{count}'
             f'<span class="count">{escape(f" · {overdue} overdue" if overdue else "")}</span></h3>{table}</article>')
 
@@ -927,7 +1071,7 @@ def _span(total_minutes: float) -> str:
 
 SECTIONS = [("summary", "At a glance"), ("marketing", "Marketing"), ("response", "First response"),
             ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("followup", "Does speed win?"),
-            ("restated", "Restated days"),
+            ("restated", "Restated days"), ("quarantine", "Quarantine"),
             ("manager", "Manager"), ("lists", "Rep lists")]
 
 
@@ -938,11 +1082,12 @@ def render_report(data: ReportData, reporting_timezone: str | None = None) -> st
     meta = (f"Data as of the end of the day{f' ({reporting_timezone})' if reporting_timezone else ''} · published run "
             f"{data.publication.run_id}" + (f" at {published:%Y-%m-%d %H:%M} UTC" if published else ""))
     blocks = [summary_section(data), marketing_section(data), response_section(data), breaches_section(data),
-              funnel_section(data), icp_section(data), followup_section(data), restated_section(data), manager_section(data, zone),
+              funnel_section(data), icp_section(data), followup_section(data), restated_section(data), quarantine_section(data),
+              manager_section(data, zone),
               lists_section(data, zone)]
     footer = (
         "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
-        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, dim_leads"
+        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, dim_leads, meta.quarantine"
         + (", and scoring.lead_priority_list" if data.lead_lists.source == "scoring" else "")
         + ". Every number on the page carries a <code>data-metric</code> name.</p><dl>"
         f"<dt>Report day</dt><dd {metric_attrs('publication.run_date', data.run_date)}>{escape(data.run_date.isoformat())}</dd>"

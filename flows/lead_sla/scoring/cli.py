@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lead_sla.cli_settings import load_settings
 from lead_sla.scoring.backtest import BacktestReport, run_backtest
 from lead_sla.scoring.settings import ModelPolicy, ScoringSettings
 
@@ -29,11 +30,7 @@ err = Console(stderr=True)
 
 
 def _settings() -> ScoringSettings:
-    try:
-        return ScoringSettings()
-    except Exception as exc:  # noqa: BLE001 - any settings problem is a usage problem
-        err.print(f"[red]error:[/red] invalid settings (LEAD_SLA_* variables or .env): {exc}")
-        raise typer.Exit(2) from None
+    return load_settings(ScoringSettings, err)
 
 
 def _parse_day(value: str, option: str) -> date:

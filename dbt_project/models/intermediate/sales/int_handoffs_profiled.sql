@@ -79,6 +79,8 @@ profiled as (
         sla_versions.attempt_window_business_days,
         sla_versions.acceptance_window_days,
         sla_versions.recently_overdue_business_days,
+        sla_versions.untouched_after_business_days,
+        sla_versions.untouched_action,
         {{ seconds_of_day('sla_versions.default_work_end') }} - {{ seconds_of_day('sla_versions.default_work_start') }}
             as default_day_seconds,
         days.month_sla_version,

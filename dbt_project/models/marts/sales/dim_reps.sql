@@ -1,5 +1,5 @@
 {#- One row per CRM user (rep, account executive or marketer) as known now: name, team, zone,
-    country and working hours of their latest version, whether they are active, and the period the
+    country and working hours of their latest version, their manager's name, whether they are active, and the period the
     CRM has known them (first version, and deactivation if any). Analysts join rep names and
     teams to the sales facts on owner_id. -#}
 
@@ -32,6 +32,7 @@ select
     versions.country,
     versions.subdivision,
     versions.manager_id,
+    managers.name as manager_name,
     versions.work_start,
     versions.work_end,
     versions.active as is_active,
@@ -40,4 +41,7 @@ select
 from versions
 inner join spans
     on versions.owner_id = spans.owner_id
+left join versions as managers
+    on versions.manager_id = managers.owner_id
+    and managers.recency = 1
 where versions.recency = 1

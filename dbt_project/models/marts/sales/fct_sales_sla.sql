@@ -248,6 +248,34 @@ select
             then 'recently_overdue'
         when statused.rep_sla_status = 'open_breach' then 'stale'
     end as rep_urgency,
+    -- open breaches by age in business days of the rep's calendar past the missed deadline (a business
+    -- day is the rep's working day on the due day, as for rep_urgency), and the agreement's point after
+    -- which the untouched lead leaves the rep (recycled to marketing or escalated)
+    case
+        when statused.rep_sla_status = 'open_breach'
+            then -statused.rep_business_seconds_to_due
+                / coalesce(statused.rep_due_day_seconds, statused.default_day_seconds)
+    end as rep_overdue_business_days,
+    case
+        when statused.rep_sla_status <> 'open_breach' then null
+        when -statused.rep_business_seconds_to_due
+            < coalesce(statused.rep_due_day_seconds, statused.default_day_seconds) then 'fresh'
+        when -statused.rep_business_seconds_to_due
+            <= 5 * coalesce(statused.rep_due_day_seconds, statused.default_day_seconds) then 'one_to_five_business_days'
+        else 'older'
+    end as open_breach_age,
+    statused.rep_sla_status = 'open_breach'
+        and -statused.rep_business_seconds_to_due
+            >= statused.untouched_after_business_days
+                * coalesce(statused.rep_due_day_seconds, statused.default_day_seconds)
+        as is_past_untouched_limit,
+    case
+        when statused.rep_sla_status = 'open_breach'
+            and -statused.rep_business_seconds_to_due
+                >= statused.untouched_after_business_days
+                    * coalesce(statused.rep_due_day_seconds, statused.default_day_seconds)
+            then statused.untouched_action
+    end as untouched_action,
     statused.min_attempts,
     statused.attempt_window_end_at,
     statused.attempts_in_window,

@@ -11,5 +11,7 @@ select
     cast(default_work_start as time) as default_work_start,
     cast(default_work_end as time) as default_work_end,
     cast(recently_overdue_business_days as integer) as recently_overdue_business_days,
-    cast(outcome_window_days as integer) as outcome_window_days
+    cast(outcome_window_days as integer) as outcome_window_days,
+    cast(untouched_after_business_days as integer) as untouched_after_business_days,
+    cast(untouched_action as {{ dbt.type_string() }}) as untouched_action
 from {{ source('agreement', 'sla_versions') }}
