@@ -14,6 +14,7 @@ from tests.conftest import PROJECT_ROOT, PublishedDemo
 EXAMPLES = sorted((PROJECT_ROOT / "docs" / "examples").glob("*.sql"))
 COUNTS = {
     "does_speed_win": ("handoffs", "wins"),
+    "is_each_team_on_time": ("deadlines", "met", "untouched_past_the_point"),
     "reps_who_breach_most": ("deadlines", "breached"),
     "is_marketing_on_pace": ("mql_target", "mqls_delivered", "projected_by_month_end"),
     "which_industries_win": ("leads", "wins"),
