@@ -21,6 +21,7 @@ the same warehouse refuses (or waits ``lock_wait_seconds``) with a message namin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -78,10 +79,23 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def stage_progress(settings: Settings) -> Callable[[str, bool], None]:
+    """Where a long stage reports how far it has got: every update to the run lock's note (``lead-sla
+    status`` shows it), the milestones (a dozen lines a step) to the run's log as plain lines."""
+    logger = get_run_logger()
+
+    def report(text: str, milestone: bool) -> None:
+        note_progress(settings.warehouse, stage_progress=text)
+        if milestone:
+            logger.info(text)
+
+    return report
+
+
 @task(task_run_name="build-{run_date}")
 def transform(settings: Settings, run_date: date) -> DbtResult:
     """Write the agreement tables and ``dbt build`` as of ``run_date``. Never retried: a failing test is a bug."""
-    return build_day(settings, run_date)
+    return build_day(settings, run_date, progress=stage_progress(settings))
 
 
 @task(task_run_name="validate-{stage}-{run_date}")
@@ -126,7 +140,7 @@ def report_day(settings: Settings, run_date: date) -> str:
 @task(task_run_name="docs-{run_date}")
 def publish_docs(settings: Settings, run_date: date) -> str:
     """Publish the dbt docs site (models, columns, tests) beside the published copy."""
-    return str(generate_docs(settings, run_date, settings.published / "dbt_docs"))
+    return str(generate_docs(settings, run_date, settings.published / "dbt_docs", progress=stage_progress(settings)))
 
 
 def warning_line(outcome) -> str:  # noqa: ANN001 - an ExpectationOutcome
