@@ -464,13 +464,15 @@ def status(
     elif holder is not None:
         console.print(f"[red]Abandoned:[/red] {holder.describe()} ended without finishing (its process is gone: "
                       "killed or crashed); the next run starts cleanly.", highlight=False, soft_wrap=True)
+    if running:
+        # DuckDB lets a file have one writing process or readers, never both: a reader here, even
+        # for a moment, would make the run's next open of the warehouse fail, and so the run.
+        console.print(f"The earlier runs and the quarantine show once it ends (reading the warehouse now could "
+                      f"stop the run); the run's log: {settings.log_path}", highlight=False, soft_wrap=True)
+        return
     try:
         conn = connect(settings.warehouse, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - a running stage holds the warehouse's write connection
-        if running:
-            console.print("The run holds the warehouse now; its run log shows here between stages.",
-                          highlight=False, soft_wrap=True)
-            return
+    except Exception as exc:  # noqa: BLE001 - another process holds the warehouse
         raise _fail(f"cannot read the warehouse {settings.warehouse}: {exc}", 1) from None
     try:
         rows = recent_runs(conn, limit)
@@ -520,6 +522,7 @@ def quarantine(
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows, newest first.")] = 50,
 ) -> None:
     """List the rows extraction set aside: when, stream, source file and line, reason, the record as read."""
+    from lead_sla.ops.lock import lock_holder
     from lead_sla.ops.quarantine import day_start_utc, quarantined_rows
     from lead_sla.warehouse import connect
 
@@ -529,9 +532,13 @@ def quarantine(
     if not settings.warehouse.exists():
         console.print(f"No warehouse at {settings.warehouse}: nothing was extracted yet.", highlight=False, soft_wrap=True)
         return
+    holder = lock_holder(settings.warehouse)
+    if holder is not None and holder.alive:  # reading now could make the run's next open fail (see status)
+        raise _fail(f"a run is using the warehouse ({holder.describe()}); the quarantine lists once it ends "
+                    "(reading the warehouse now could stop the run): see `lead-sla status`", 1, "refused")
     try:
         conn = connect(settings.warehouse, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - a running stage holds the warehouse's write connection
+    except Exception as exc:  # noqa: BLE001 - another process holds the warehouse
         raise _fail(f"cannot read the warehouse now ({exc}); a run holds it: see `lead-sla status`", 1) from None
     try:
         rows, total = quarantined_rows(conn, streams=stream,
