@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
@@ -38,6 +39,7 @@ from lead_sla.ops.runlog import RunLog, built_day, new_run_id
 from lead_sla.ops.summary import day_summary_markdown
 from lead_sla.publish.as_reported import FirstReport, record_first_report
 from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish, published_day
+from lead_sla.publish.quality_page import publish_results_page
 from lead_sla.quality.gate import validate_stage
 from lead_sla.quality.report import ValidationReport
 from lead_sla.report import build_report
@@ -100,12 +102,22 @@ def transform(settings: Settings, run_date: date) -> DbtResult:
 
 @task(task_run_name="validate-{stage}-{run_date}")
 def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> ValidationReport:
-    """Run the ``stage`` data-quality suites; a critical failure raises and stops the night."""
-    report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
+    """Run the ``stage`` data-quality suites; a critical failure raises and stops the night.
+
+    Either way the run's results page beside the published copy is rewritten with what was checked.
+    """
     logger = get_run_logger()
+    try:
+        report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
+    finally:
+        try:
+            page = publish_results_page(settings.warehouse, settings.published, run_id)
+            logger.info("data-quality results of run %s: %s", run_id, page)
+        except (OSError, duckdb.Error) as exc:  # the publish stage reports a folder it cannot write
+            logger.warning("data-quality results page not written: %s", exc)
     logger.info("data quality %s %s: %s", stage, run_date, report.summary())
     for warning in report.warnings:
-        logger.warning("data-quality warning: %s", warning)
+        logger.warning("data-quality warning: %s", warning_line(warning))
     return report
 
 
