@@ -37,6 +37,19 @@ def command_paths() -> list[list[str]]:
 
 
 @pytest.mark.parametrize("command", command_paths(), ids=lambda path: " ".join(path))
+def test_every_command_sums_itself_up_in_one_sentence(command):
+    """The first paragraph of a command's help is what `lead-sla --help` lists: one sentence, no
+    line broken in the middle of it (the list shows the break)."""
+    import typer.main
+
+    found = typer.main.get_command(app)
+    for name in command:
+        found = found.get_command(typer.Context(found), name)  # type: ignore[attr-defined]
+    first = (found.help or "").strip().split("\n\n")[0]
+    assert first and "\n" not in first and first.endswith("."), first
+
+
+@pytest.mark.parametrize("command", command_paths(), ids=lambda path: " ".join(path))
 def test_every_subcommand_has_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output

@@ -261,9 +261,11 @@ def backfill(
     end: Annotated[str, typer.Option(help="Last day to build (YYYY-MM-DD), included.")],
     force: Annotated[bool, typer.Option(help="Also replay the days the warehouse already holds.")] = False,
 ) -> None:
-    """Build a range of days in one rebuild, under one hold of the run lock: as of its last day, every
-    earlier day restated inside it. Days the warehouse already holds are part of it: --force replays
-    them (one rebuild as of the warehouse's day)."""
+    """Build a range of days in one rebuild as of its last day, every earlier day restated inside it.
+
+    One hold of the run lock, one build, published once with its docs. Days the warehouse already
+    holds are part of it: --force replays them (one rebuild as of the warehouse's day).
+    """
     from lead_sla.ops import preflight
 
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
@@ -438,7 +440,11 @@ def _publish_error(settings: Settings, exc: OSError) -> str:
 def status(
     limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 10,
 ) -> None:
-    """Show the latest runs, what failed, what is in quarantine, and how fresh the published data is."""
+    """Show the published day, a run in progress and how far it has got, the latest runs, what failed, and the quarantine.
+
+    While a run holds the warehouse only the run (from its lock) is shown: reading the warehouse
+    then could make the run fail.
+    """
     from lead_sla.ops.lock import lock_holder
     from lead_sla.ops.quarantine import counts_by_stream
     from lead_sla.ops.runlog import recent_runs
@@ -565,7 +571,7 @@ def demo(
     leads: Annotated[int, typer.Option(min=1, help="Number of leads to simulate.")] = DEMO_LEADS,
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = DEMO_DAYS,
 ) -> None:
-    """Generate the demo company's data and run the main job on the embedded DuckDB warehouse."""
+    """Generate the demo company's exports and run the nightly job for the demo day (what `make demo` runs)."""
     from lead_sla.ops import preflight
 
     settings = _settings()
