@@ -119,3 +119,22 @@ def test_publishing_writes_the_page_beside_the_copy(failed_run: duckdb.DuckDBPyC
     assert "expect_column_values_to_be_between(response_minutes)" in written.read_text()
     assert "Published day: none yet" in written.read_text()
     assert [p.name for p in written.parent.iterdir()] == ["index.html"]  # no temporary file left
+
+
+def _row(expectation: str, severity: str, success: bool | None) -> ResultRow:
+    return ResultRow(stage="marts", suite="marts.fct_sales_sla", table_name="marts.fct_sales_sla",
+                     expectation=expectation, expectation_type="expect_column_values_to_be_between",
+                     severity=severity, success=success, observed_value=None, unexpected_count=None,
+                     unexpected_examples=None, why="because", run_date=date(2026, 10, 31),
+                     validated_at=datetime(2026, 11, 1, 6, 0))
+
+
+def test_failures_come_first_critical_before_warning_then_skipped_then_passed():
+    rows = [_row("a_passes", "critical", True), _row("b_warns", "warning", False), _row("c_skipped", "critical", None),
+            _row("d_fails", "critical", False)]
+    page = render_results_page("r", rows, [], published_day=None, generated_at=datetime(2026, 11, 1, tzinfo=timezone.utc))
+    shown = _parse(page).rows
+    assert [(name, result) for section, _, name, _, result in shown if section == "failed"] == [
+        ("d_fails", "failed"), ("b_warns", "failed")]
+    assert [name for section, _, name, _, _ in shown if section == "stage-marts"] == [
+        "d_fails", "b_warns", "c_skipped", "a_passes"]
