@@ -29,6 +29,7 @@ def test_a_critical_failure_stops_the_night_and_readers_keep_the_last_good_day(p
     assert read_manifest(settings.published_dir)["run_date"] == GOOD_DAY.isoformat()
     page = results_page_path(settings.published_dir)
     assert "<strong>Every critical check passed</strong>" in page.read_text()
+    assert f"Published day: {GOOD_DAY}." in page.read_text()  # rewritten once the day was published
 
     # The CRM exports an activity dated in 2099: a source clock or zone gone wrong.
     header = (settings.landing / "activities").glob("*/*.csv").__next__().read_text().splitlines()[0]

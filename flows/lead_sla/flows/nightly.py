@@ -100,6 +100,19 @@ def transform(settings: Settings, run_date: date) -> DbtResult:
     return build_day(settings, run_date, progress=stage_progress(settings))
 
 
+def write_results_page(settings: Settings, run_id: str) -> None:
+    """Rewrite the data-quality results page beside the published copy with what run ``run_id`` checked.
+
+    Never fails the run: a folder that cannot be written is the publish stage's to report.
+    """
+    logger = get_run_logger()
+    try:
+        page = publish_results_page(settings.warehouse, settings.published, run_id)
+        logger.info("data-quality results of run %s: %s", run_id, page)
+    except (OSError, duckdb.Error) as exc:
+        logger.warning("data-quality results page not written: %s", exc)
+
+
 @task(task_run_name="validate-{stage}-{run_date}")
 def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> ValidationReport:
     """Run the ``stage`` data-quality suites; a critical failure raises and stops the night.
@@ -110,11 +123,7 @@ def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> Val
     try:
         report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
     finally:
-        try:
-            page = publish_results_page(settings.warehouse, settings.published, run_id)
-            logger.info("data-quality results of run %s: %s", run_id, page)
-        except (OSError, duckdb.Error) as exc:  # the publish stage reports a folder it cannot write
-            logger.warning("data-quality results page not written: %s", exc)
+        write_results_page(settings, run_id)
     logger.info("data quality %s %s: %s", stage, run_date, report.summary())
     for warning in report.warnings:
         logger.warning("data-quality warning: %s", warning_line(warning))
@@ -123,7 +132,8 @@ def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> Val
 
 @task(task_run_name="publish-{run_date}")
 def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) -> tuple[PublishResult, FirstReport | None]:
-    """Keep the day's first report, then swap in the published copy for ``run_date``.
+    """Keep the day's first report, then swap in the published copy for ``run_date`` (and rewrite the
+    results page, which names the published day).
 
     Skipped (nothing recorded, nothing swapped) when a newer day is already published, unless forced.
     """
@@ -138,6 +148,8 @@ def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) ->
         conn.close()
     result = publish(settings.warehouse, settings.published, run_id=run_id, run_date=run_date, force=force,
                      memory_limit=settings.duckdb_memory_limit)
+    if result.published:
+        write_results_page(settings, run_id)  # it names the published day, now this one
     return result, first_report
 
 
