@@ -37,6 +37,19 @@ def command_paths() -> list[list[str]]:
 
 
 @pytest.mark.parametrize("command", command_paths(), ids=lambda path: " ".join(path))
+def test_every_command_sums_itself_up_in_one_sentence(command):
+    """The first paragraph of a command's help is what `lead-sla --help` lists: one sentence, no
+    line broken in the middle of it (the list shows the break)."""
+    import typer.main
+
+    found = typer.main.get_command(app)
+    for name in command:
+        found = found.get_command(typer.Context(found), name)  # type: ignore[attr-defined]
+    first = (found.help or "").strip().split("\n\n")[0]
+    assert first and "\n" not in first and first.endswith("."), first
+
+
+@pytest.mark.parametrize("command", command_paths(), ids=lambda path: " ".join(path))
 def test_every_subcommand_has_help(command):
     result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0, result.output
@@ -445,37 +458,42 @@ def test_a_run_left_running_without_a_lock_holder_is_abandoned_too(tmp_path):
     assert _run_line(result.output, "2026-10-31-run").endswith("UTC  abandoned")
 
 
-def test_status_during_a_run_shows_its_stage(tmp_path):
+def test_status_during_a_run_shows_its_stage_and_how_far_it_has_got(tmp_path):
     from lead_sla.ops.lock import note_progress, warehouse_lock
 
     warehouse = _running_run(tmp_path)
     with warehouse_lock(warehouse, run_id="backfill 2026-10-01..2026-10-31"):
-        note_progress(warehouse, stage="build", progress="day 3 of 31 (2026-10-03)")
+        note_progress(warehouse, progress="one rebuild as of 2026-10-31 for 2026-10-01..2026-10-31 (31 days)")
+        note_progress(warehouse, stage="build")
+        note_progress(warehouse, stage_progress="dbt build: 120 of 582 nodes done (20%), 35 s")
         result = runner.invoke(app, ["status"], env=env_for(tmp_path))
+        note_progress(warehouse, stage="validate")  # the next stage starts from nothing
+        later = runner.invoke(app, ["status"], env=env_for(tmp_path))
     assert result.exit_code == 0, result.output
     flat = _flat(result.output)
     assert "In progress: run backfill 2026-10-01..2026-10-31 (pid" in flat
-    assert ", stage build since" in flat and "day 3 of 31 (2026-10-03)" in flat
-    assert _run_line(result.output, "2026-10-31-run").endswith("UTC  running")
+    assert ", stage build since " in flat
+    assert " UTC (dbt build: 120 of 582 nodes done (20%), 35 s), one rebuild as of 2026-10-31 for " in flat
+    assert "stage validate since " in _flat(later.output) and "dbt build" not in later.output
 
 
-def test_status_while_a_stage_holds_the_warehouse_still_shows_the_run(tmp_path):
-    import duckdb
-
+def test_status_during_a_run_leaves_the_warehouse_to_it(tmp_path):
+    """DuckDB lets a file have one writing process or readers: a status that opened the warehouse
+    between two stages would make the run's next open fail. It shows the run from its lock instead."""
     from lead_sla.ops.lock import note_progress, warehouse_lock
 
     warehouse = _running_run(tmp_path)
     with warehouse_lock(warehouse, run_id="nightly 2026-10-31"):
         note_progress(warehouse, stage="build")
-        writer = duckdb.connect(str(warehouse))  # as dbt holds it during the build
-        try:
-            result = runner.invoke(app, ["status"], env=env_for(tmp_path))
-        finally:
-            writer.close()
+        result = runner.invoke(app, ["status"], env=env_for(tmp_path))
+        opened = runner.invoke(app, ["quarantine"], env=env_for(tmp_path))
     assert result.exit_code == 0, result.output
     flat = _flat(result.output)
     assert "In progress: run nightly 2026-10-31" in flat and "stage build" in flat
-    assert "The run holds the warehouse now" in flat
+    assert "The earlier runs and the quarantine show once it ends (reading the warehouse now could stop the run)" in flat
+    assert "2026-10-31-run" not in flat  # the run log was not read
+    assert opened.exit_code == 1
+    assert "refused: a run is using the warehouse (run nightly 2026-10-31" in _flat(opened.output)
 
 
 def test_a_run_records_its_stage_for_status_while_it_holds_the_lock(tmp_path):

@@ -253,9 +253,11 @@ def backfill(
     end: Annotated[str, typer.Option(help="Last day to build (YYYY-MM-DD), included.")],
     force: Annotated[bool, typer.Option(help="Also replay the days the warehouse already holds.")] = False,
 ) -> None:
-    """Build a range of days in one rebuild, under one hold of the run lock: as of its last day, every
-    earlier day restated inside it. Days the warehouse already holds are part of it: --force replays
-    them (one rebuild as of the warehouse's day)."""
+    """Build a range of days in one rebuild as of its last day, every earlier day restated inside it.
+
+    One hold of the run lock, one build, published once with its docs. Days the warehouse already
+    holds are part of it: --force replays them (one rebuild as of the warehouse's day).
+    """
     from lead_sla.ops import preflight
 
     first, last = _parse_day(start, "--start"), _parse_day(end, "--end")
@@ -430,7 +432,11 @@ def _publish_error(settings: Settings, exc: OSError) -> str:
 def status(
     limit: Annotated[int, typer.Option(min=1, help="How many runs to show.")] = 10,
 ) -> None:
-    """Show the latest runs, what failed, what is in quarantine, and how fresh the published data is."""
+    """Show the published day, a run in progress and how far it has got, the latest runs, what failed, and the quarantine.
+
+    While a run holds the warehouse only the run (from its lock) is shown: reading the warehouse
+    then could make the run fail.
+    """
     from lead_sla.ops.lock import lock_holder
     from lead_sla.ops.quarantine import counts_by_stream
     from lead_sla.ops.runlog import recent_runs
@@ -456,13 +462,15 @@ def status(
     elif holder is not None:
         console.print(f"[red]Abandoned:[/red] {holder.describe()} ended without finishing (its process is gone: "
                       "killed or crashed); the next run starts cleanly.", highlight=False, soft_wrap=True)
+    if running:
+        # DuckDB lets a file have one writing process or readers, never both: a reader here, even
+        # for a moment, would make the run's next open of the warehouse fail, and so the run.
+        console.print(f"The earlier runs and the quarantine show once it ends (reading the warehouse now could "
+                      f"stop the run); the run's log: {settings.log_path}", highlight=False, soft_wrap=True)
+        return
     try:
         conn = connect(settings.warehouse, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - a running stage holds the warehouse's write connection
-        if running:
-            console.print("The run holds the warehouse now; its run log shows here between stages.",
-                          highlight=False, soft_wrap=True)
-            return
+    except Exception as exc:  # noqa: BLE001 - another process holds the warehouse
         raise _fail(f"cannot read the warehouse {settings.warehouse}: {exc}", 1) from None
     try:
         rows = recent_runs(conn, limit)
@@ -512,6 +520,7 @@ def quarantine(
     limit: Annotated[int, typer.Option(min=1, help="At most this many rows, newest first.")] = 50,
 ) -> None:
     """List the rows extraction set aside: when, stream, source file and line, reason, the record as read."""
+    from lead_sla.ops.lock import lock_holder
     from lead_sla.ops.quarantine import day_start_utc, quarantined_rows
     from lead_sla.warehouse import connect
 
@@ -521,9 +530,13 @@ def quarantine(
     if not settings.warehouse.exists():
         console.print(f"No warehouse at {settings.warehouse}: nothing was extracted yet.", highlight=False, soft_wrap=True)
         return
+    holder = lock_holder(settings.warehouse)
+    if holder is not None and holder.alive:  # reading now could make the run's next open fail (see status)
+        raise _fail(f"a run is using the warehouse ({holder.describe()}); the quarantine lists once it ends "
+                    "(reading the warehouse now could stop the run): see `lead-sla status`", 1, "refused")
     try:
         conn = connect(settings.warehouse, read_only=True)
-    except Exception as exc:  # noqa: BLE001 - a running stage holds the warehouse's write connection
+    except Exception as exc:  # noqa: BLE001 - another process holds the warehouse
         raise _fail(f"cannot read the warehouse now ({exc}); a run holds it: see `lead-sla status`", 1) from None
     try:
         rows, total = quarantined_rows(conn, streams=stream,
@@ -550,7 +563,7 @@ def demo(
     leads: Annotated[int, typer.Option(min=1, help="Number of leads to simulate.")] = DEMO_LEADS,
     days: Annotated[int, typer.Option(min=1, help="Days of history.")] = DEMO_DAYS,
 ) -> None:
-    """Generate the demo company's data and run the main job on the embedded DuckDB warehouse."""
+    """Generate the demo company's exports and run the nightly job for the demo day (what `make demo` runs)."""
     from lead_sla.ops import preflight
 
     settings = _settings()

@@ -36,3 +36,27 @@ def test_the_dbt_docs_are_published_beside_the_data(published: PublishedDemo):
     # The static site embeds the manifest: every mart and its documented columns are in the page.
     for mart in ("fct_sales_sla", "fct_sales_sla_daily", "fct_marketing_sla", "dim_leads", "fct_icp_evidence"):
         assert mart in text
+
+
+def test_the_data_quality_results_are_published_beside_the_data(published: PublishedDemo):
+    """Every expectation the published run checked is on the page (its rows are in the warehouse's
+    dq.validation_results, which is not published)."""
+    import json
+
+    import duckdb
+
+    from lead_sla.publish.quality_page import results_page_path
+
+    assert published.settings.published_dir is not None
+    run_id = json.loads((published.settings.published_dir / "manifest.json").read_text())["run_id"]
+    page = results_page_path(published.settings.published_dir).read_text()
+    conn = duckdb.connect(str(published.settings.warehouse), read_only=True)
+    try:
+        checked = conn.execute("select count(*) from dq.validation_results where run_id = ?", [run_id]).fetchone()[0]
+    finally:
+        conn.close()
+    assert f"<title>Data-quality checks — run {run_id} ({published.run_date})</title>" in page
+    assert "<strong>Every critical check passed</strong>" in page and "Stages checked: raw, marts, scores." in page
+    assert f"Published day: {published.run_date}." in page  # rewritten once the day was published
+    in_stages = page.split('<h2 id="stage-', 1)[1]  # past the failed ones, which show twice
+    assert checked > 250 and in_stages.count("<tr data-suite=") == checked

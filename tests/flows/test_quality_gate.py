@@ -1,8 +1,10 @@
 """The data-quality gate in the nightly run: a critical failure stops the night before scoring and
-publishing, readers keep the last good day, and the run fails listing what failed."""
+publishing, readers keep the last good day, the run fails listing what failed, and the results page
+beside the published copy shows it, offline."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import duckdb
@@ -10,8 +12,10 @@ import pytest
 
 from lead_sla.flows.nightly import nightly
 from lead_sla.publish.publisher import read_manifest
+from lead_sla.publish.quality_page import results_page_path
 from lead_sla.quality.report import DataQualityError
 from lead_sla.sources.demo import generate
+from tests.support.browser import BrowserUnavailable, ChromeDriver, ensure_browser
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +27,9 @@ def test_a_critical_failure_stops_the_night_and_readers_keep_the_last_good_day(p
     generate(settings.landing, leads=200, days=20, seed=5, end_date=BAD_DAY)
     nightly(run_date=GOOD_DAY, settings=settings)
     assert read_manifest(settings.published_dir)["run_date"] == GOOD_DAY.isoformat()
+    page = results_page_path(settings.published_dir)
+    assert "<strong>Every critical check passed</strong>" in page.read_text()
+    assert f"Published day: {GOOD_DAY}." in page.read_text()  # rewritten once the day was published
 
     # The CRM exports an activity dated in 2099: a source clock or zone gone wrong.
     header = (settings.landing / "activities").glob("*/*.csv").__next__().read_text().splitlines()[0]
@@ -60,3 +67,28 @@ def test_a_critical_failure_stops_the_night_and_readers_keep_the_last_good_day(p
             assert conn.execute("select count(*) from scoring.lead_scores where score_date = ?", [BAD_DAY]).fetchone() == (0,)
     finally:
         conn.close()
+
+    # Beside the copy, the results page of the failed run says what failed and that readers keep the
+    # good day, and opens in a browser without asking the network for anything.
+    text = page.read_text()
+    assert f"<title>Data-quality checks — run {failure.value.report.run_id} ({BAD_DAY})</title>" in text
+    assert f"readers keep the published day {GOOD_DAY}" in text
+    try:
+        browser = ensure_browser()
+    except BrowserUnavailable as exc:
+        pytest.skip(f"no headless browser: {exc}")
+    with ChromeDriver.start(browser) as driver, driver.session(width=1280, height=900) as session:
+        assert session.open(page) == "complete"
+        assert session.requested_urls() == [page.resolve().as_uri()]
+        assert session.execute("return performance.getEntriesByType('resource').length") == 0
+        assert session.page_errors() == []
+        failed = session.execute("""return [...document.querySelectorAll('#failed ~ table tr[data-outcome="failed"]')]
+            .map(r => ({suite: r.dataset.suite, expectation: r.dataset.expectation, severity: r.dataset.severity,
+                        text: r.innerText, shown: r.getBoundingClientRect().height > 0}))""")
+        assert {"suite": "raw.activities", "expectation": "occurred_at_not_after_extraction", "severity": "critical"} in [
+            {k: row[k] for k in ("suite", "expectation", "severity")} for row in failed]
+        row = next(r for r in failed if r["expectation"] == "occurred_at_not_after_extraction")
+        assert row["shown"] and "ACT-FROM-THE-FUTURE" in row["text"] and "failed" in row["text"]
+        verdict = session.execute("return document.getElementById('verdict').innerText")
+        assert re.match(rf"\d+ critical checks? failed: the night stopped before scoring and publishing; readers "
+                        rf"keep the published day {GOOD_DAY}\.", verdict), verdict

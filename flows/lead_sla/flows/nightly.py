@@ -21,10 +21,12 @@ the same warehouse refuses (or waits ``lock_wait_seconds``) with a message namin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import get_run_context
@@ -37,6 +39,7 @@ from lead_sla.ops.runlog import RunLog, built_day, new_run_id
 from lead_sla.ops.summary import day_summary_markdown
 from lead_sla.publish.as_reported import FirstReport, record_first_report
 from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish, published_day
+from lead_sla.publish.quality_page import publish_results_page
 from lead_sla.quality.gate import validate_stage
 from lead_sla.quality.report import ValidationReport
 from lead_sla.report import build_report
@@ -78,26 +81,59 @@ def days_between(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def stage_progress(settings: Settings) -> Callable[[str, bool], None]:
+    """Where a long stage reports how far it has got: every update to the run lock's note (``lead-sla
+    status`` shows it), the milestones (a dozen lines a step) to the run's log as plain lines."""
+    logger = get_run_logger()
+
+    def report(text: str, milestone: bool) -> None:
+        note_progress(settings.warehouse, stage_progress=text)
+        if milestone:
+            logger.info(text)
+
+    return report
+
+
 @task(task_run_name="build-{run_date}")
 def transform(settings: Settings, run_date: date) -> DbtResult:
     """Write the agreement tables and ``dbt build`` as of ``run_date``. Never retried: a failing test is a bug."""
-    return build_day(settings, run_date)
+    return build_day(settings, run_date, progress=stage_progress(settings))
+
+
+def write_results_page(settings: Settings, run_id: str) -> None:
+    """Rewrite the data-quality results page beside the published copy with what run ``run_id`` checked.
+
+    Never fails the run: a folder that cannot be written is the publish stage's to report.
+    """
+    logger = get_run_logger()
+    try:
+        page = publish_results_page(settings.warehouse, settings.published, run_id)
+        logger.info("data-quality results of run %s: %s", run_id, page)
+    except (OSError, duckdb.Error) as exc:
+        logger.warning("data-quality results page not written: %s", exc)
 
 
 @task(task_run_name="validate-{stage}-{run_date}")
 def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> ValidationReport:
-    """Run the ``stage`` data-quality suites; a critical failure raises and stops the night."""
-    report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
+    """Run the ``stage`` data-quality suites; a critical failure raises and stops the night.
+
+    Either way the run's results page beside the published copy is rewritten with what was checked.
+    """
     logger = get_run_logger()
+    try:
+        report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
+    finally:
+        write_results_page(settings, run_id)
     logger.info("data quality %s %s: %s", stage, run_date, report.summary())
     for warning in report.warnings:
-        logger.warning("data-quality warning: %s", warning)
+        logger.warning("data-quality warning: %s", warning_line(warning))
     return report
 
 
 @task(task_run_name="publish-{run_date}")
 def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) -> tuple[PublishResult, FirstReport | None]:
-    """Keep the day's first report, then swap in the published copy for ``run_date``.
+    """Keep the day's first report, then swap in the published copy for ``run_date`` (and rewrite the
+    results page, which names the published day).
 
     Skipped (nothing recorded, nothing swapped) when a newer day is already published, unless forced.
     """
@@ -112,6 +148,8 @@ def publish_day(settings: Settings, run_id: str, run_date: date, force: bool) ->
         conn.close()
     result = publish(settings.warehouse, settings.published, run_id=run_id, run_date=run_date, force=force,
                      memory_limit=settings.duckdb_memory_limit)
+    if result.published:
+        write_results_page(settings, run_id)  # it names the published day, now this one
     return result, first_report
 
 
@@ -126,7 +164,7 @@ def report_day(settings: Settings, run_date: date) -> str:
 @task(task_run_name="docs-{run_date}")
 def publish_docs(settings: Settings, run_date: date) -> str:
     """Publish the dbt docs site (models, columns, tests) beside the published copy."""
-    return str(generate_docs(settings, run_date, settings.published / "dbt_docs"))
+    return str(generate_docs(settings, run_date, settings.published / "dbt_docs", progress=stage_progress(settings)))
 
 
 def warning_line(outcome) -> str:  # noqa: ANN001 - an ExpectationOutcome

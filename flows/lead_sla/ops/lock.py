@@ -6,8 +6,10 @@ second run waits up to ``wait_seconds`` (0: refuse at once) and then refuses wit
 naming the run that holds the lock.
 
 Beside the lock, ``<warehouse>.lock.json`` says who holds it (run id, pid, since when) and, as the
-run goes, its stage and progress: ``lead-sla status`` reads it while the run holds the warehouse,
-and a holder whose process is gone (killed) marks its run as abandoned at once.
+run goes, its stage, how far the stage has got (``dbt build: 120 of 582 nodes done``; cleared when
+the next stage starts) and the run's own progress (a backfill's range): ``lead-sla status`` reads it
+while the run holds the warehouse, and a holder whose process is gone (killed) marks its run as
+abandoned at once.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ class LockHolder:
     since: str
     stage: str | None = None
     stage_since: str | None = None
+    stage_progress: str | None = None
     progress: str | None = None
 
     @property
@@ -53,10 +56,13 @@ class LockHolder:
         return pid_alive(self.pid)
 
     def describe(self) -> str:
-        """``run X (pid N, since T UTC), stage build since T UTC, day 3 of 10``."""
+        """``run X (pid N, since T UTC), stage build since T UTC (dbt build: 120 of 582 nodes done), one
+        rebuild as of D``."""
         text = f"run {self.run_id} (pid {self.pid}, since {self.since} UTC)"
         if self.stage:
             text += f", stage {self.stage}" + (f" since {self.stage_since} UTC" if self.stage_since else "")
+            if self.stage_progress:
+                text += f" ({self.stage_progress})"
         if self.progress:
             text += f", {self.progress}"
         return text
@@ -85,14 +91,17 @@ def lock_holder(warehouse: Path) -> LockHolder | None:
         info = json.loads(_holder_path(warehouse).read_text())
         return LockHolder(
             run_id=str(info["run_id"]), pid=int(info["pid"]), since=str(info["since"]),
-            stage=info.get("stage"), stage_since=info.get("stage_since"), progress=info.get("progress"),
+            stage=info.get("stage"), stage_since=info.get("stage_since"), stage_progress=info.get("stage_progress"),
+            progress=info.get("progress"),
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def note_progress(warehouse: Path, *, stage: str | None = None, progress: str | None = None) -> None:
-    """Record the current stage (or progress) in the holder file, when this process holds the lock.
+def note_progress(warehouse: Path, *, stage: str | None = None, stage_progress: str | None = None,
+                  progress: str | None = None) -> None:
+    """Record the current stage, how far it has got, or the run's progress in the holder file, when
+    this process holds the lock. A new stage clears the previous stage's progress.
 
     Best effort: ``status`` reads it, nothing depends on it; a process that does not hold the lock
     (a test writing a run log) leaves the file alone.
@@ -106,6 +115,9 @@ def note_progress(warehouse: Path, *, stage: str | None = None, progress: str | 
         return
     if stage is not None:
         info.update(stage=stage, stage_since=utc_now().isoformat(timespec="seconds"))
+        info.pop("stage_progress", None)
+    if stage_progress is not None:
+        info["stage_progress"] = stage_progress
     if progress is not None:
         info["progress"] = progress
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")

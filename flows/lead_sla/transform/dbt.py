@@ -2,18 +2,24 @@
 
 ``dbt build`` (models, tests, unit tests, seeds, snapshots) is always what runs: a failing
 test fails the build. Success is read from dbt's ``RunResult`` objects, never from its log.
+
+dbt runs ``--quiet``; how far it has got is followed through its events instead (:class:`DbtProgress`),
+so the long build and docs steps report progress in a few plain lines.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
+from dbt_common.events.base_types import EventMsg
 
 from lead_sla.settings import Settings
 
@@ -54,6 +60,81 @@ class DbtResult:
         for node in self.nodes:
             counts[node.status] = counts.get(node.status, 0) + 1
         return counts
+
+
+# (text, milestone): every change of a few per second at most; milestones are the lines worth a log
+ProgressCallback = Callable[[str, bool], None]
+
+_FAILED_NODE_STATUSES = {"error", "fail", "runtime error", "partial success"}
+
+
+class DbtProgress:
+    """Follows one dbt invocation through its events: nodes finished of the nodes it runs.
+
+    dbt fires ``ConcurrencyLine`` once with the number of nodes it will run, then ``NodeFinished``
+    after every node (a skipped one too), and for ``docs generate`` ``BuildingCatalog`` and
+    ``CatalogWritten`` after compiling. ``report(text, milestone)`` receives the state: a milestone
+    at the start, at every ``1 / log_steps`` of the nodes, at each phase change and at the end (about a
+    dozen lines however many nodes); in between at most one update per ``update_seconds``, for a
+    status display. dbt calls back from its worker threads, hence the lock.
+    """
+
+    def __init__(self, label: str, report: ProgressCallback, *, verb: str = "done", log_steps: int = 10,
+                 update_seconds: float = 1.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.label = label
+        self.verb = verb
+        self.report = report
+        self.log_steps = log_steps
+        self.update_seconds = update_seconds
+        self.clock = clock
+        self.total: int | None = None
+        self.done = 0
+        self.failed = 0
+        self.started = clock()
+        self._logged_step = 0  # the last step logged (of log_steps); the start line stands for 0
+        self._last_update = float("-inf")
+        self._lock = threading.Lock()
+
+    def describe(self) -> str:
+        """``dbt build: 120 of 582 nodes done (20%), 1 failed, 35 s``."""
+        seconds = f"{self.clock() - self.started:.0f} s"
+        if not self.total:
+            return f"{self.label}: {self.done} nodes {self.verb}, {seconds}"
+        share = f"{self.done * 100 // self.total}%"  # rounded down: 100% only when all are done
+        failed = f", {self.failed} failed" if self.failed else ""
+        return f"{self.label}: {self.done} of {self.total} nodes {self.verb} ({share}){failed}, {seconds}"
+
+    def __call__(self, event: EventMsg) -> None:
+        name = event.info.name
+        if name not in ("ConcurrencyLine", "NodeFinished", "BuildingCatalog", "CatalogWritten"):
+            return
+        with self._lock:
+            if name == "ConcurrencyLine":
+                self.total = int(event.data.node_count)
+                to_do = "compile" if self.verb == "compiled" else "run"
+                self._emit(f"{self.label}: {self.total} nodes to {to_do} (project parsed in "
+                           f"{self.clock() - self.started:.0f} s)", True)
+            elif name == "NodeFinished":
+                self.done += 1
+                if str(event.data.node_info.node_status) in _FAILED_NODE_STATUSES:
+                    self.failed += 1
+                step = self.done * self.log_steps // self.total if self.total else -1
+                if step > self._logged_step:
+                    self._logged_step = step
+                    self._emit(self.describe(), True)
+                elif self.clock() - self._last_update >= self.update_seconds:
+                    self._emit(self.describe(), False)
+            elif name == "BuildingCatalog":
+                self._emit(f"{self.label}: {self.done} nodes {self.verb}; building the catalog", True)
+            else:
+                self._emit(f"{self.label}: catalog written, {self.clock() - self.started:.0f} s", True)
+
+    def _emit(self, text: str, milestone: bool) -> None:
+        self._last_update = self.clock()
+        try:
+            self.report(text, milestone)
+        except Exception:  # noqa: BLE001 - progress is best effort and must never break dbt's run
+            pass
 
 
 @contextmanager
@@ -97,10 +178,11 @@ def _vars(run_date: date, settings: Settings) -> str:
     return f'{{"run_date": "{run_date.isoformat()}", "reporting_timezone": "{settings.reporting_timezone}"}}'
 
 
-def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_date: date | None = None) -> DbtResult:
+def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_date: date | None = None,
+            progress: DbtProgress | None = None) -> DbtResult:
     """Invoke ``dbt <command>`` on the project with the settings' warehouse; never raises for dbt failures.
 
-    ``command`` may name a sub-command (``"docs generate"``).
+    ``command`` may name a sub-command (``"docs generate"``). ``progress`` receives dbt's events.
     """
     project = settings.dbt_dir
     target_path = settings.warehouse.parent / "dbt_target"
@@ -117,7 +199,7 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
         cli_args += ["--vars", _vars(run_date, settings)]
     with _dbt_environment(settings):
         try:
-            outcome: dbtRunnerResult = dbtRunner().invoke(cli_args)
+            outcome: dbtRunnerResult = dbtRunner(callbacks=[progress] if progress else None).invoke(cli_args)
         finally:
             _release_duckdb()
     nodes: list[NodeResult] = []
@@ -139,12 +221,13 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
 
 
 def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False,
-          data_tests: bool = True) -> DbtResult:
+          data_tests: bool = True, progress: ProgressCallback | None = None) -> DbtResult:
     """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node.
 
     Unit tests are left out unless ``settings.dbt_unit_tests_nightly`` (``make test`` runs them).
     ``data_tests=False`` builds the models alone: only for checks of what the models hold, never for
-    a warehouse readers use (the nightly run always tests).
+    a warehouse readers use (the nightly run always tests). ``progress`` is told how far the build
+    has got (see :class:`DbtProgress`).
     """
     args: list[str] = []
     excluded = ([] if settings.dbt_unit_tests_nightly else ["unit_test"]) + ([] if data_tests else ["test"])
@@ -154,7 +237,8 @@ def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), ful
         args += ["--select", *select]
     if full_refresh:
         args.append("--full-refresh")
-    result = run_dbt(settings, "build", args, run_date=run_date)
+    result = run_dbt(settings, "build", args, run_date=run_date,
+                     progress=DbtProgress("dbt build", progress) if progress else None)
     if not result.success:
         lines = [f"- {n.unique_id}: {n.status}: {(n.message or '').strip()[:500]}" for n in result.failures]
         if result.error:
@@ -163,13 +247,15 @@ def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), ful
     return result
 
 
-def generate_docs(settings: Settings, run_date: date, out_dir: Path) -> Path:
+def generate_docs(settings: Settings, run_date: date, out_dir: Path, *, progress: ProgressCallback | None = None) -> Path:
     """``dbt docs generate --static`` for the built warehouse; copies the single-file site to ``out_dir``.
 
     The static page embeds the manifest and the catalog (every model, column description and
-    the tables' actual columns), so it opens offline from the published folder.
+    the tables' actual columns), so it opens offline from the published folder. ``progress`` is
+    told how far it has got: nodes compiled, then the catalog.
     """
-    result = run_dbt(settings, "docs generate", ["--static"], run_date=run_date)
+    result = run_dbt(settings, "docs generate", ["--static"], run_date=run_date,
+                     progress=DbtProgress("dbt docs", progress, verb="compiled") if progress else None)
     if not result.success:
         raise DbtBuildError(f"dbt docs generate for {run_date} failed: {result.error}")
     page = settings.warehouse.parent / "dbt_target" / "static_index.html"
