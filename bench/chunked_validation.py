@@ -1,6 +1,6 @@
 """Time the chunked path on 1,000,000 rows (not collected by pytest; run it by hand).
 
-    .venv/bin/python tests/quality/bench_chunked_validation.py [rows] [rows_per_batch ...]
+    .venv/bin/python bench/chunked_validation.py [rows] [rows_per_batch ...]
 
 Fills ``raw.web_sessions`` with synthetic, valid versions in a temporary DuckDB file and runs the
 committed ``raw/web_sessions`` suite (schema, keys, timestamp format, parse and future checks,
