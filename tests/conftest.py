@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import prefect  # noqa: F401 - Prefect sets up its log handlers on import: on the real stderr, before a CliRunner swaps it
 import pytest
 
-from lead_sla.publish.publisher import DATABASE_NAME
-from lead_sla.settings import Settings, find_project_root
-
-PROJECT_ROOT = find_project_root(Path(__file__).parent)
-SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
+from lead_sla.settings import Settings
+from tests.support.project import PROJECT_ROOT
+from tests.support.published import PublishedDemo
 
 
 # Tests that run the pipeline (a Prefect flow, the published demo) are `slow`: `make test` runs them,
@@ -61,25 +57,6 @@ DEMO_DAY = date(2026, 10, 31)
 DEMO_LEADS = 400
 DEMO_DAYS = 30
 DEMO_SEED = 17
-
-
-@dataclass(frozen=True)
-class PublishedDemo:
-    settings: Settings
-    run_date: date
-
-    @property
-    def database(self) -> Path:
-        assert self.settings.published_dir is not None
-        return self.settings.published_dir / DATABASE_NAME
-
-    def query(self, sql: str, params: list | None = None) -> list[tuple]:
-        """Rows of ``sql`` on the published copy (read-only): the independent side of comparisons."""
-        conn = duckdb.connect(str(self.database), read_only=True)
-        try:
-            return conn.execute(sql, params or []).fetchall()
-        finally:
-            conn.close()
 
 
 def _publish_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name: str, *, leads: int, days: int,

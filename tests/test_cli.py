@@ -198,7 +198,7 @@ def _config_with(tmp_path, file: str, old: str, new: str) -> str:
     """A copy of the committed config folder with one edit in ``file``."""
     import shutil
 
-    from tests.conftest import PROJECT_ROOT
+    from tests.support.project import PROJECT_ROOT
 
     config = tmp_path / "config"
     shutil.copytree(PROJECT_ROOT / "config", config)

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from lead_sla.settings import Settings
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from lead_sla.transform.dbt import run_dbt
 from lead_sla.warehouse import connect, open_warehouse
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, PublishedDemo
+from tests.support.project import PROJECT_ROOT
+from tests.support.published import PublishedDemo
 
 EXAMPLES = sorted((PROJECT_ROOT / "docs" / "examples").glob("*.sql"))
 pytestmark = pytest.mark.slow

@@ -10,7 +10,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.conftest import PROJECT_ROOT, PublishedDemo
+from tests.support.project import PROJECT_ROOT
+from tests.support.published import PublishedDemo
 
 EXAMPLES = sorted((PROJECT_ROOT / "docs" / "examples").glob("*.sql"))
 COUNTS = {

@@ -24,7 +24,7 @@ from lead_sla.flows.nightly import nightly
 from lead_sla.publish.as_reported import owner_names, restatement_lines, restatements
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import LateExports, generate
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from tests.support.tables import assert_same_tables, snapshot
 
 pytestmark = pytest.mark.slow

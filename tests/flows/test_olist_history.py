@@ -19,7 +19,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lead_sla.cli import app
-from tests.conftest import PROJECT_ROOT, SHARED_DATA
+from tests.support.project import PROJECT_ROOT, SHARED_DATA
 
 OLIST = SHARED_DATA / "olist-marketing-funnel"
 FIRST_DAY, LAST_DAY = "2017-06-14", "2018-11-14"

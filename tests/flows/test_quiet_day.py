@@ -17,7 +17,7 @@ import pytest
 from lead_sla.flows.nightly import nightly
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from lead_sla.cli import app
 from lead_sla.sources.demo import generate
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -32,7 +32,7 @@ from lead_sla.ops.runlog import built_day
 from lead_sla.publish.publisher import published_day
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from tests.support.tables import assert_same_tables, digests, snapshot
 
 pytestmark = pytest.mark.slow

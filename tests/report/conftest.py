@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from lead_sla.report import build_report
-from tests.conftest import PublishedDemo
+from tests.support.published import PublishedDemo
 from tests.support.browser import BrowserPaths, BrowserUnavailable, ensure_browser
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from lead_sla.report import NothingPublished, ReportError, build_report, read_publication, report_path
 from lead_sla.report.cli import app
-from tests.conftest import PublishedDemo
+from tests.support.published import PublishedDemo
 from tests.report.metrics import duplicate_metrics, read_metrics, value
 
 pytestmark = pytest.mark.slow

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from lead_sla.report.cli import app
 from lead_sla.report.data import load_report_data
 from lead_sla.report.send import summary_lines
-from tests.conftest import PublishedDemo
+from tests.support.published import PublishedDemo
 from tests.report.metrics import read_metrics, value
 from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_server import WebhookServer

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from lead_sla.scoring.backtest import SCORERS, run_backtest
 from lead_sla.scoring.cli import app
 from lead_sla.scoring.settings import ModelPolicy
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
 
 FIRST_DAY = date(2026, 1, 5)

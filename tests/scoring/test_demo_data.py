@@ -24,7 +24,7 @@ from lead_sla.sources.demo import generate
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import run_dbt
 from lead_sla.warehouse import connect
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from tests.support.landing import land_exports
 
 pytestmark = pytest.mark.slow

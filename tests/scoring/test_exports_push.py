@@ -26,7 +26,7 @@ from lead_sla.scoring.push import push_day_tasks
 from lead_sla.scoring.settings import ScoringSettings
 from lead_sla.scoring.tables import CRM_TASK_PUSHES, NEEDS_OWNER, PRIORITY_LIST
 from lead_sla.sources.http_api import CrmApiAuthError
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
 from tests.support.crm_tasks_server import CrmTasksServer
 

@@ -14,7 +14,7 @@ from lead_sla.ops.lock import warehouse_lock
 from lead_sla.scoring.cli import app
 from lead_sla.scoring.settings import ScoringSettings
 from lead_sla.scoring.tables import DAY_TABLES, LEAD_SCORES
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
 from tests.support.crm_tasks_server import CrmTasksServer
 

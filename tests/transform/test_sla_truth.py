@@ -27,7 +27,7 @@ from lead_sla.sources.streams import STREAMS
 from lead_sla.transform.build import build_day
 from lead_sla.warehouse import open_warehouse
 
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow
 
