@@ -9,7 +9,9 @@ so the long build and docs steps report progress in a few plain lines.
 
 from __future__ import annotations
 
+import json
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -179,13 +181,14 @@ def _vars(run_date: date, settings: Settings) -> str:
 
 
 def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_date: date | None = None,
-            progress: DbtProgress | None = None) -> DbtResult:
+            progress: DbtProgress | None = None, target_path: Path | None = None) -> DbtResult:
     """Invoke ``dbt <command>`` on the project with the settings' warehouse; never raises for dbt failures.
 
     ``command`` may name a sub-command (``"docs generate"``). ``progress`` receives dbt's events.
+    ``target_path`` defaults to ``dbt_target`` beside the warehouse.
     """
     project = settings.dbt_dir
-    target_path = settings.warehouse.parent / "dbt_target"
+    target_path = target_path or settings.warehouse.parent / "dbt_target"
     cli_args = [
         *command.split(),
         "--project-dir", str(project),
@@ -218,6 +221,18 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
         )
     error = None if outcome.exception is None else f"{type(outcome.exception).__name__}: {outcome.exception}"
     return DbtResult(command=command, success=bool(outcome.success), nodes=nodes, error=error)
+
+
+def parsed_manifest(settings: Settings) -> dict:
+    """dbt's manifest of the project (models, sources and their lineage), parsed into a scratch folder.
+
+    Nothing is built and the warehouse is not opened; a run in progress keeps its own target folder.
+    """
+    with tempfile.TemporaryDirectory(prefix="lead-sla-dbt-parse-") as scratch:
+        result = run_dbt(settings, "parse", target_path=Path(scratch))
+        if not result.success:
+            raise DbtBuildError(f"dbt parse failed: {result.error or 'see the dbt log'}")
+        return json.loads((Path(scratch) / "manifest.json").read_text())
 
 
 def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False,
