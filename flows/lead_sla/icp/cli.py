@@ -114,6 +114,8 @@ def print_proposal(proposal, in_force_version: str, target: Path, out: Console |
     out.print(f"Fitted on the first handoffs of {proposal.training_from} to {proposal.training_to}: "
               f"{proposal.training_leads} leads, {proposal.training_wins} won. Tier A from "
               f"{proposal.tier_a_min_points} points, B from {proposal.tier_b_min_points}.", highlight=False, soft_wrap=True)
+    out.print(f"Compared with the version in force at each handoff ({in_force_version} on {proposal.as_of}):",
+              highlight=False, soft_wrap=True)
     rules = Table("rule", "values", "points", title="proposed rules")
     for rule in proposal.rules:
         rules.add_row(rule.id, ", ".join(rule.values), str(rule.points))
@@ -121,7 +123,7 @@ def print_proposal(proposal, in_force_version: str, target: Path, out: Console |
     for period, title in (("later", "later period: leads the draft was not fitted on"),
                           ("training", "training window: the leads it was fitted on")):
         table = Table("ICP", "tier", "leads", "wins", "win rate", "95% interval", "lift", title=title)
-        for icp, name in (("in_force", f"in force ({in_force_version})"), ("proposed", "proposed")):
+        for icp, name in (("in_force", "in force"), ("proposed", "proposed")):
             for tier in ("A", "B", "C"):
                 row = proposal.tier(period, icp, tier)
                 interval = "" if row.lower_95 is None else f"{row.lower_95:.3f} – {row.upper_95:.3f}"
@@ -130,7 +132,7 @@ def print_proposal(proposal, in_force_version: str, target: Path, out: Console |
     out.print(f"Later period: {proposal.later_leads} leads, {proposal.later_wins} won (recent handoffs may still win).",
               highlight=False)
     for auc in proposal.auc:
-        name = f"in force ({in_force_version})" if auc.icp == "in_force" else "proposed"
+        name = "in force" if auc.icp == "in_force" else "proposed"
         if auc.value is None:
             out.print(f"ROC AUC {name}: n/a (the later period needs both won and not-won leads)", highlight=False)
         else:
