@@ -219,3 +219,14 @@ def test_roc_auc_has_a_hanley_mcneil_interval(scores, labels, expected):
     auc = roc_auc_interval("x", np.array(scores, dtype=float), np.array(labels))
     got = (auc.value, auc.lower_95, auc.upper_95)
     assert got == pytest.approx(expected, abs=1e-5) if expected[0] is not None else got == expected
+
+
+def test_without_later_leads_the_draft_is_written_and_the_backtest_says_there_is_nothing_to_compare(env, tmp_path):
+    leads = [row for row in LEADS if row[1] == "training"]
+    env = {**env, "LEAD_SLA_PUBLISHED_DIR": str(publish_proposal(tmp_path / "other", leads=leads))}
+    result = runner.invoke(app, ["icp", "propose"], env=env)
+    assert result.exit_code == 0, result.output
+    out = _flat(result.output)
+    assert "No lead had its first handoff in the later period yet: nothing to compare there." in out
+    assert "ROC AUC in force: n/a (the later period needs both won and not-won leads)" in out
+    assert (Path(env["LEAD_SLA_CONFIG_DIR"]) / "icp.draft.yml").exists()

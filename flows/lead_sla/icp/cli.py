@@ -122,6 +122,10 @@ def print_proposal(proposal, in_force_version: str, target: Path, out: Console |
     out.print(rules)
     for period, title in (("later", "later period: leads the draft was not fitted on"),
                           ("training", "training window: the leads it was fitted on")):
+        if not any(t.period == period for t in proposal.tiers):
+            out.print(f"No lead had its first handoff in the {title.split(':')[0]} yet: nothing to compare there.",
+                      highlight=False, soft_wrap=True)
+            continue
         table = Table("ICP", "tier", "leads", "wins", "win rate", "95% interval", "lift", title=title)
         for icp, name in (("in_force", "in force"), ("proposed", "proposed")):
             for tier in ("A", "B", "C"):
