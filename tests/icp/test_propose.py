@@ -230,3 +230,38 @@ def test_without_later_leads_the_draft_is_written_and_the_backtest_says_there_is
     assert "No lead had its first handoff in the later period yet: nothing to compare there." in out
     assert "ROC AUC in force: n/a (the later period needs both won and not-won leads)" in out
     assert (Path(env["LEAD_SLA_CONFIG_DIR"]) / "icp.draft.yml").exists()
+
+
+def test_on_the_demo_with_history_the_night_built_the_proposal_and_its_young_leads_have_no_wins_yet(
+        published_history, tmp_path):
+    """End to end on a published night: the proposal marts are there, and the command reads them. The demo's
+    100 days leave a training window of 40 days whose leads have not won yet (wins take longer), so the
+    command refuses with the counts the marts hold, and writes nothing."""
+    config = tmp_path / "config"
+    shutil.copytree(PROJECT_ROOT / "config", config)
+    env = {"LEAD_SLA_PUBLISHED_DIR": str(published_history.settings.published), "LEAD_SLA_CONFIG_DIR": str(config),
+           "LEAD_SLA_WAREHOUSE_PATH": str(tmp_path / "w" / "lead_sla.duckdb"), "LEAD_SLA_LANDING_DIR": str(tmp_path)}
+    leads, wins, first, last = published_history.query(
+        """select count(*), count(*) filter (where is_won), min(handoff_date), max(handoff_date)
+           from marts.fct_icp_proposal_leads where proposal_period = 'training'""")[0]
+    assert leads > 0 and wins == 0, "the demo's training window is young"
+    result = runner.invoke(app, ["icp", "propose", "--as-of", published_history.run_date.isoformat()], env=env)
+    assert result.exit_code == 2, result.output
+    assert (f"none of the {leads} leads of the training window ({first} to {last}) has won yet"
+            in _flat(result.output))
+    assert not (config / "icp.draft.yml").exists()
+
+
+def test_a_draft_the_loader_refuses_is_not_left_behind(tmp_path):
+    from lead_sla.icp.propose import write_draft
+
+    version = {"version": "proposed-2026-10-31", "effective_from": None, "description": "x",
+               "tiers": {"a_min_points": 50, "b_min_points": 20},
+               "rules": [{"id": "industry_30", "attribute": "industry", "values": ["spaceships"], "points": 30,
+                          "label": "Industry: spaceships"}],
+               "win_rates": {t: {"win_probability": 0.1, "average_deal_size": 1000} for t in "ABC"}}
+    draft = tmp_path / "icp.draft.yml"
+    with pytest.raises(AgreementError, match=r"icp.draft.yml, version 'proposed-2026-10-31' \(versions\[2\]\), "
+                                             r"rules\[0\]: rule 'industry_30': 'spaceships' is not a known"):
+        write_draft(PROJECT_ROOT / "config" / "icp.yml", draft, version)
+    assert not draft.exists()
