@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 
 class _LazyGroup(TyperGroup):
-    """The main command group, with the ``report``, ``score``, ``agreement`` and ``mapping`` sub-apps imported when called.
+    """The main command group, with the ``report``, ``score``, ``agreement``, ``icp`` and ``mapping`` sub-apps imported when called.
 
     Importing them eagerly cost every command seconds (scoring pulls in scikit-learn). Help lists
     them from the short texts below without importing them.
@@ -44,6 +44,7 @@ class _LazyGroup(TyperGroup):
         "report": ("lead_sla.report.cli", "The nightly SLA report (one self-contained HTML file per day)."),
         "score": ("lead_sla.scoring.cli", "Lead scores, prioritized lists and the backtest."),
         "agreement": ("lead_sla.agreement.cli", "The versioned agreement (sla.yml, icp.yml) in the config folder."),
+        "icp": ("lead_sla.icp.cli", "The ideal customer profile revised from evidence."),
         "mapping": ("lead_sla.sources.cli", "The source mapping over the landing folder: `mapping check` is a dry run."),
     }
     _describing = False

@@ -44,7 +44,8 @@ def test_the_page_renders_without_errors(page: Session, published: PublishedDemo
     assert page.page_errors() == []
     assert page.execute("return document.title") == f"Lead SLA report — {published.run_date.isoformat()}"
     sections = page.execute("return [...document.querySelectorAll('section.panel')].map(s => [s.id, s.getBoundingClientRect().height])")
-    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp", "followup",
+    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp",
+                                             "next-question", "followup",
                                              "restated", "quarantine", "manager", "lists"]
     assert all(height > 80 for _, height in sections)
     charts = page.execute(
@@ -308,6 +309,26 @@ def _open_breaches_by_age_and_routing(demo: PublishedDemo) -> list[tuple[str, fl
             + [(f"attainment.cadence.{c}", cadence.get(c, 0)) for c in ("met", "reached_early", "missed", "in_window")])
 
 
+def _profile_gaps(demo: PublishedDemo) -> list[tuple[str, float | str | None]]:
+    """Attributes missing among MQLs, counted here from dim_leads and dim_lead_profiles (a profile column is
+    null when the attribute is unknown); how often each is the next question, from fct_lead_next_question."""
+    attributes = ("industry", "company_size", "annual_revenue", "need", "seniority", "country")
+    counts = demo.query(
+        "select count(*), " + ", ".join(f"count(*) filter (where profiles.{a} is null)" for a in attributes)
+        + """ from marts.dim_leads as leads left join marts.dim_lead_profiles as profiles using (lead_id)
+             where leads.is_open and leads.lifecycle_stage = 'mql'""")[0]
+    mqls = int(counts[0])
+    assert mqls > 0, "the demo has MQLs"
+    asked = dict(demo.query("""select next_attribute, count(*) from marts.fct_lead_next_question
+                               where lifecycle_stage = 'mql' group by 1"""))
+    pairs: list[tuple[str, float | str | None]] = [("profile_gaps.mqls", mqls)]
+    for attribute, missing in zip(attributes, counts[1:]):
+        pairs += [(f"profile_gaps.{attribute}.missing_mqls", missing),
+                  (f"profile_gaps.{attribute}.missing_share", missing / mqls),
+                  (f"profile_gaps.{attribute}.next_question_mqls", asked.get(attribute, 0))]
+    return pairs
+
+
 @pytest.mark.parametrize(
     "expected",
     [
@@ -323,6 +344,7 @@ def _open_breaches_by_age_and_routing(demo: PublishedDemo) -> list[tuple[str, fl
         pytest.param(_manager_needs_owner, id="manager-needs-an-owner"),
         pytest.param(_manager_stale, id="manager-stale-deadlines"),
         pytest.param(_quarantine, id="quarantine-per-stream"),
+        pytest.param(_profile_gaps, id="attributes-missing-among-mqls"),
         pytest.param(_attainment_per_team_and_rep, id="weekly-on-time-per-team-and-rep"),
         pytest.param(_open_breaches_by_age_and_routing, id="open-breaches-by-age-routing-and-cadence"),
     ],
@@ -483,3 +505,15 @@ def test_at_800px_no_table_is_clipped_without_a_scrollbar(browser: BrowserPaths,
     assert not [t for t in tables if t["past_page"]], "a table's box sticks out of the page"
     assert any(t["wider"] for t in tables), "at 800 px some table is wider than its column and scrolls"
     assert overflow <= 0, f"the page scrolls sideways by {overflow}px at 800px"
+
+
+def test_at_800px_the_missing_attributes_table_fits_or_scrolls(browser: BrowserPaths, report: Path) -> None:
+    """The "what to ask next" section's table, at an 800 px window: inside the page, and scrolling with a cue
+    if it is wider than its box."""
+    with ChromeDriver.start(browser) as driver, driver.session(width=800, height=1000) as session:
+        assert session.open(report) == "complete"
+        tables = session.execute(TABLE_FIT)
+    mine = [t for t in tables if t["name"].startswith("Attributes missing among MQLs")]
+    assert len(mine) == 1, [t["name"] for t in tables]
+    assert not mine[0]["past_page"], mine
+    assert not mine[0]["wider"] or (mine[0]["scrolls"] and mine[0]["cue"]), mine

@@ -52,6 +52,13 @@ DDL = {
     FORMS: "submission_id varchar, email varchar, form_type varchar, submitted_at timestamp, known_on date",
     EMAIL_EVENTS: "event_id varchar, email varchar, event_type varchar, occurred_at timestamp, known_on date",
     REPS: "owner_id varchar, name varchar, timezone varchar, is_active boolean, deactivated_at timestamp",
+    # the export writes the forms tool's next questions beside the CRM tasks (empty here)
+    "marts.fct_lead_next_question": "lead_id varchar, contact_id varchar, lifecycle_stage varchar, "
+                                    "acquisition_channel varchar, icp_version varchar, fit_score integer, "
+                                    "icp_tier varchar, unknown_attribute_count integer, next_attribute varchar, "
+                                    "form_field varchar, tier_change_probability double, "
+                                    "expected_points_gain double, similar_leads_basis varchar, "
+                                    "similar_leads_known integer",
 }
 
 # Two ICP versions: v1 until 2026-03-01, v2 from then on (industry worth less, size worth more).

@@ -209,3 +209,31 @@ def _resolve_spans(versions: Sequence[V], where: str) -> tuple[VersionSpan[V], .
             end = nxt.effective_from
         spans.append(VersionSpan(version=v, effective_from=v.effective_from, effective_to=end))
     return tuple(spans)
+
+
+def load_icp_draft(path: Path, placeholder_from: date) -> tuple[VersionSpan[IcpVersion], ...]:
+    """Validate a draft of ``icp.yml`` exactly as ``load_agreement`` validates the real file.
+
+    A draft leaves ``effective_from`` empty on the version a person still has to date; for the
+    check, such a version is taken as in force from ``placeholder_from``. Everything else (rules,
+    vocabularies, points, tiers, win rates, the order of versions) must already be valid.
+    Raises ``AgreementError`` naming the file, version and field.
+    """
+    where = _display(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise AgreementError(f"{where}: file not found ({path})") from None
+    except yaml.YAMLError as exc:
+        raise AgreementError(f"{where}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("versions"), list):
+        raise AgreementError(f"{where}: expected a mapping with a list of versions at the top level")
+    dated = {**data, "versions": [
+        {**v, "effective_from": placeholder_from} if isinstance(v, dict) and v.get("effective_from") is None else v
+        for v in data["versions"]
+    ]}
+    try:
+        icp = IcpFile.model_validate(dated)
+    except ValidationError as exc:
+        raise AgreementError(_describe(where, dated, exc)) from None
+    return _resolve_spans(icp.versions, where)

@@ -25,6 +25,7 @@ from pathlib import Path
 from prefect import flow, get_run_logger, task
 
 from lead_sla.scoring.daily import ModelChoice, ScoredDay, score_day, train_for_day
+from lead_sla.icp.next_question import write_next_questions
 from lead_sla.scoring.exports import ExportResult, export_day, read_tasks
 from lead_sla.scoring.push import PushReport, describe_report, push_day_tasks
 from lead_sla.scoring.settings import ScoringSettings, scoring_settings
@@ -71,10 +72,12 @@ def score_leads(settings: ScoringSettings, run_date: date, choice: ModelChoice) 
 
 @task(task_run_name="score-export-{run_date}")
 def export(settings: ScoringSettings, run_date: date) -> ExportResult:
-    """Write the CSVs and CRM task payloads. Side effect: the day's export folder."""
+    """Write the CSVs, CRM task payloads and the forms tool's next questions. Side effect: the day's export folder."""
     conn = open_warehouse(settings)
     try:
-        return export_day(conn, run_date, settings.exports_root, tasks_per_owner=settings.scoring_tasks_per_owner)
+        exported = export_day(conn, run_date, settings.exports_root, tasks_per_owner=settings.scoring_tasks_per_owner)
+        write_next_questions(conn, run_date, exported.folder)
+        return exported
     finally:
         conn.close()
 

@@ -176,6 +176,15 @@ class Quarantine:
 
 
 @dataclass(frozen=True)
+class ProfileGaps:
+    """Which profile attributes MQLs most often lack (``marts.fct_mql_missing_attributes``)."""
+
+    mqls: int  # open leads at stage mql now
+    attributes: list[Row]  # attribute, form_field, missing_mqls, missing_share, next_question_mqls; most missing first
+    available: bool  # False: the published copy predates the mart
+
+
+@dataclass(frozen=True)
 class RepList:
     owner_id: str | None  # None: unassigned handoffs (routing's list)
     owner_label: str
@@ -208,6 +217,7 @@ class ReportData:
     speed: SpeedToLead
     quarantine: Quarantine
     attainment: Attainment
+    profile_gaps: ProfileGaps | None = None
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -274,6 +284,7 @@ def load_report_data(published_db: Path, run_date: date, reporting_timezone: str
             speed=_speed_to_lead(conn, run_date, reporting_timezone or "UTC"),
             quarantine=_quarantine(conn),
             attainment=_attainment(conn, run_date),
+            profile_gaps=_profile_gaps(conn),
         )
     finally:
         conn.close()
@@ -674,6 +685,18 @@ def _quarantine(conn: duckdb.DuckDBPyConnection) -> Quarantine:
            ORDER BY rows_quarantined DESC, stream""",
     )
     return Quarantine(rows, True)
+
+
+def _profile_gaps(conn: duckdb.DuckDBPyConnection) -> ProfileGaps:
+    """The ICP attributes missing among MQLs, most often missing first."""
+    if not _has_table(conn, "marts", "fct_mql_missing_attributes"):
+        return ProfileGaps(0, [], False)
+    rows = _rows(
+        conn,
+        """SELECT attribute, form_field, mqls, missing_mqls, missing_share, next_question_mqls
+           FROM marts.fct_mql_missing_attributes ORDER BY missing_rank""",
+    )
+    return ProfileGaps(int(rows[0]["mqls"]) if rows else 0, rows, True)
 
 
 # ---------------------------------------------------------------------------------------------

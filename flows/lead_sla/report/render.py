@@ -30,6 +30,7 @@ from lead_sla.report.data import (
     LeadLists,
     ManagerView,
     Marketing,
+    ProfileGaps,
     Quarantine,
     ReportData,
     RepList,
@@ -841,6 +842,49 @@ def quarantine_section(data: ReportData) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# What to ask next: the profile attributes MQLs lack
+
+
+def profile_gaps_section(data: ReportData) -> str:
+    """The ICP attributes most often missing among MQLs, and for how many each is the next question."""
+    gaps: ProfileGaps | None = data.profile_gaps
+    title = "What to ask next: the profile MQLs lack"
+    lede = ("Progressive profiling asks each lead a little more on every form. An unknown answer scores no fit points, so "
+            "a lead may be worth more than its tier says. For each open lead the next form asks the missing fact most "
+            "likely to change its tier, judged by the answers similar leads (same acquisition channel) gave; the list per "
+            "lead goes to the forms tool each night (next_questions.csv and .json beside the CRM tasks).")
+    day = short_day(data.run_date)
+    if gaps is None or not gaps.available:
+        return section("next-question", title, day, lede,
+                       empty("Not in this published copy (published before the next-question marts existed)."))
+    if not gaps.mqls:
+        return section("next-question", title, day, lede, empty("No lead is at the MQL stage now."))
+    line = (f'<p class="note">Of <span {metric_attrs("profile_gaps.mqls", gaps.mqls)}>{gaps.mqls:,}</span> MQLs now, '
+            + escape(_gaps_phrase(gaps)) + "</p>")
+    headers = [("Attribute", False), ("Form field", False), ("MQLs missing it", True), ("Share of MQLs", True),
+               ("Asked next of", True)]
+    rows = []
+    for r in gaps.attributes:
+        key = f"profile_gaps.{r['attribute']}"
+        rows.append([text_cell(label(ATTRIBUTE_NAMES, r["attribute"])), text_cell(str(r["form_field"])),
+                     mc(f"{key}.missing_mqls", r["missing_mqls"], integer),
+                     mc(f"{key}.missing_share", r["missing_share"], percent),
+                     mc(f"{key}.next_question_mqls", r["next_question_mqls"], integer)])
+    table = render_table("Attributes missing among MQLs", "Most often missing first. Asked next of: the MQLs whose "
+                         "next question is this attribute (one per lead).", headers, rows)
+    return section("next-question", title, day, lede, line + table)
+
+
+def _gaps_phrase(gaps: ProfileGaps) -> str:
+    missing = [r for r in gaps.attributes if r["missing_mqls"]]
+    if not missing:
+        return "every one has a full profile."
+    top = missing[:2]
+    return "most often missing: " + " and ".join(
+        f"{label(ATTRIBUTE_NAMES, r['attribute']).lower()} ({percent(r['missing_share'])})" for r in top) + "."
+
+
+# ---------------------------------------------------------------------------------------------
 # The manager's view
 
 
@@ -1070,7 +1114,7 @@ def _span(total_minutes: float) -> str:
 
 
 SECTIONS = [("summary", "At a glance"), ("marketing", "Marketing"), ("response", "First response"),
-            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("followup", "Does speed win?"),
+            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("next-question", "Ask next"), ("followup", "Does speed win?"),
             ("restated", "Restated days"), ("quarantine", "Quarantine"),
             ("manager", "Manager"), ("lists", "Rep lists")]
 
@@ -1082,12 +1126,12 @@ def render_report(data: ReportData, reporting_timezone: str | None = None) -> st
     meta = (f"Data as of the end of the day{f' ({reporting_timezone})' if reporting_timezone else ''} · published run "
             f"{data.publication.run_id}" + (f" at {published:%Y-%m-%d %H:%M} UTC" if published else ""))
     blocks = [summary_section(data), marketing_section(data), response_section(data), breaches_section(data),
-              funnel_section(data), icp_section(data), followup_section(data), restated_section(data), quarantine_section(data),
+              funnel_section(data), icp_section(data), profile_gaps_section(data), followup_section(data), restated_section(data), quarantine_section(data),
               manager_section(data, zone),
               lists_section(data, zone)]
     footer = (
         "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
-        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, dim_leads, meta.quarantine"
+        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, fct_mql_missing_attributes, dim_leads, meta.quarantine"
         + (", and scoring.lead_priority_list" if data.lead_lists.source == "scoring" else "")
         + ". Every number on the page carries a <code>data-metric</code> name.</p><dl>"
         f"<dt>Report day</dt><dd {metric_attrs('publication.run_date', data.run_date)}>{escape(data.run_date.isoformat())}</dd>"

@@ -138,11 +138,8 @@ scored as (
         points_in_force.icp_version,
         coalesce(rule_totals.fit_points, 0) as fit_points,
         rule_totals.matched_rule_ids,
-        case
-            when coalesce(rule_totals.fit_points, 0) >= points_in_force.tier_a_min_points then 'A'
-            when coalesce(rule_totals.fit_points, 0) >= points_in_force.tier_b_min_points then 'B'
-            else 'C'
-        end as icp_tier,
+        {{ icp_tier('coalesce(rule_totals.fit_points, 0)', 'points_in_force.tier_a_min_points',
+                    'points_in_force.tier_b_min_points') }} as icp_tier,
         cast(
             cast(coalesce(known_attributes.known_attribute_count, 0) as decimal(9, 4))
             / icp_attribute_counts.attribute_count
