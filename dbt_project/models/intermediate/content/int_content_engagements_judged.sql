@@ -1,7 +1,7 @@
 {#- One row per person and content piece whose engagement cohort has closed: what followed the
     person's first engagement with the piece within the content window.
 
-    - Window: var content_window_days (default 90) from the first engagement. Within it the person
+    - Window: var content_window_days (90 in dbt_project.yml) from the first engagement. Within it the person
       became a lead (first identified, int_leads_attributed), was handed off as an MQL (a change into
       mql, int_handoffs_sequenced) and won (a won, not deleted deal closed in the window).
     - A person who was a lead before the engagement (first identified earlier) is no prospect: the
@@ -10,7 +10,7 @@
       is closed once the window of an engagement at the month's last instant has ended by the end of
       the build day; engagements of cohorts still open are left out, so no rate can still move. -#}
 
-{%- set window_days = var('content_window_days', 90) -%}
+{%- set window_days = var('content_window_days') -%}
 
 with engagements as (
 

@@ -161,7 +161,7 @@ select
     content_name,
     cohort,
     cohort_month,
-    {{ var('content_window_days', 90) }} as window_days
+    {{ var('content_window_days') }} as window_days
     {%- for prefix, _ in attributions %}
     {%- for column in ['people', 'prospects', 'leads_created', 'mqls', 'wins'] %},
     cast({{ prefix }}{{ column }} as bigint) as {{ 'engaged_people' if column == 'people' and prefix == '' else prefix ~ column }}
