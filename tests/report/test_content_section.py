@@ -45,7 +45,10 @@ def conn(tmp_path: Path) -> duckdb.DuckDBPyConnection:
     # a piece that touched new leads but has no first engagement of its own in the closed months is not ranked
     rows.append({**rows[0], "content_id": "/reach-only", "engaged_people": 0, "mqls": 0, "mql_rate": None,
                  "mql_rate_lower_95": None, "mql_rate_upper_95": None})
-    db.execute(f"CREATE TABLE marts.fct_content_conversion ({', '.join(f'{c} VARCHAR' if c in ('cohort', 'content_kind', 'content_id', 'content_name') else f'{c} DATE' if c == 'cohort_month' else f'{c} DOUBLE' for c in columns)})")
+    types = {"cohort": "VARCHAR", "content_kind": "VARCHAR", "content_id": "VARCHAR", "content_name": "VARCHAR",
+             "cohort_month": "DATE"}
+    declared = ", ".join(f"{c} {types.get(c, 'DOUBLE')}" for c in columns)
+    db.execute(f"CREATE TABLE marts.fct_content_conversion ({declared})")
     db.executemany(f"INSERT INTO marts.fct_content_conversion VALUES ({', '.join('?' for _ in columns)})",
                    [[r[c] for c in columns] for r in rows])
     yield db
