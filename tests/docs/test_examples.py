@@ -17,9 +17,9 @@ def test_the_readme_shows_every_example():
         assert example.read_text().strip() in readme, f"{example.name} is not in the README as written"
 
 
-# Examples about closed handoff cohorts answer on the demo with history: the 30-day demo's only month is
-# still inside its outcome window.
-NEED_HISTORY = {"does_speed_win"}
+# Examples about closed cohorts answer on the demo with history: the 30-day demo's only month is still
+# inside its outcome window (handoffs) and its content window (engagements).
+NEED_HISTORY = {"does_speed_win", "which_content_converts"}
 
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda path: path.stem)

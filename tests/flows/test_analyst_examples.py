@@ -20,6 +20,7 @@ COUNTS = {
     "reps_who_breach_most": ("deadlines", "breached"),
     "is_marketing_on_pace": ("mql_target", "mqls_delivered", "projected_by_month_end"),
     "which_industries_win": ("leads", "wins"),
+    "which_content_converts": ("people", "mqls", "first_touch_people", "first_touch_mqls"),
 }
 
 

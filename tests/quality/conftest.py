@@ -180,6 +180,24 @@ SELECT handoff_id, contact_id, 'v1' AS sla_version, DATE '2026-08-01' AS cohort_
 FROM handoffs
 ORDER BY handoff_id;
 
+-- what followed 40 people's first engagements with four content pieces in two closed months (June, July)
+CREATE TABLE intermediate.int_content_engagements_judged AS
+WITH people AS (SELECT CAST(range AS INTEGER) AS i FROM range(40)),
+engagements AS (
+    SELECT i, 'landing_page' AS content_kind, ['/a', '/b'][1 + i % 2] AS content_id, true AS is_first_touch FROM people
+    UNION ALL
+    SELECT i, 'landing_page', '/c', false FROM people WHERE i % 2 = 0
+    UNION ALL
+    SELECT i, 'form', 'f1', true FROM people WHERE i % 4 = 0
+)
+SELECT md5('p' || i || '|' || content_kind || '|' || content_id) AS content_engagement_id, 'p' || i AS person_key,
+       content_kind, content_id, content_id AS content_name,
+       CASE WHEN i < 20 THEN DATE '2026-06-01' ELSE DATE '2026-07-01' END AS cohort_month, 90 AS window_days,
+       is_first_touch, i % 5 <> 0 AS is_prospect, i % 5 <> 0 AND i % 3 = 0 AS became_lead, i % 6 = 0 AS became_mql,
+       i % 12 = 0 AS is_won
+FROM engagements
+ORDER BY content_engagement_id;
+
 -- the agreement's default calendar: Monday to Friday are working days (no holiday in the history)
 CREATE TABLE intermediate.int_marketing_days_classified AS
 SELECT DISTINCT report_date AS calendar_date, isodow(report_date) < 6 AS is_business_day
@@ -356,6 +374,32 @@ FROM counted
 INNER JOIN (SELECT sla_version, cohort, icp_tier, handoffs FROM counted WHERE dimension = 'overall') AS strata
     ON strata.sla_version = counted.sla_version AND strata.cohort = counted.cohort AND strata.icp_tier = counted.icp_tier
 ORDER BY counted.sla_version, counted.cohort, counted.icp_tier, counted.dimension, counted.dimension_value;
+
+-- one row per piece and cohort (June, July and the pooled all_closed); 30 leads were created in each month
+CREATE TABLE marts.fct_content_conversion AS
+WITH placed AS (
+    SELECT judged.*, CASE WHEN kinds.k = 'month' THEN strftime(cohort_month, '%Y-%m') ELSE 'all_closed' END AS cohort,
+           CASE WHEN kinds.k = 'month' THEN cohort_month END AS placed_month
+    FROM intermediate.int_content_engagements_judged AS judged, (VALUES ('month'), ('all_closed')) AS kinds(k)
+),
+counted AS (
+    SELECT content_kind, content_id, min(content_name) AS content_name, cohort, placed_month AS cohort_month,
+           count(*) AS engaged_people, count(*) FILTER (WHERE is_prospect) AS prospects,
+           count(*) FILTER (WHERE became_lead) AS leads_created, count(*) FILTER (WHERE became_mql) AS mqls,
+           count(*) FILTER (WHERE is_won) AS wins, count(*) FILTER (WHERE is_first_touch) AS first_touch_people,
+           count(*) FILTER (WHERE is_first_touch AND is_prospect) AS first_touch_prospects,
+           count(*) FILTER (WHERE is_first_touch AND became_lead) AS first_touch_leads_created,
+           count(*) FILTER (WHERE is_first_touch AND became_mql) AS first_touch_mqls,
+           count(*) FILTER (WHERE is_first_touch AND is_won) AS first_touch_wins,
+           CASE WHEN cohort = 'all_closed' THEN 60 ELSE 30 END AS cohort_leads,
+           count(*) FILTER (WHERE became_lead) AS leads_touched
+    FROM placed GROUP BY content_kind, content_id, cohort, placed_month
+)
+SELECT md5(concat_ws('|', content_kind, content_id, cohort)) AS content_conversion_id, *, 90 AS window_days,
+       leads_created / nullif(prospects, 0) AS lead_rate, mqls / engaged_people AS mql_rate, wins / engaged_people AS win_rate,
+       leads_touched / cohort_leads AS share_of_leads_touched
+FROM counted
+ORDER BY content_kind, content_id, cohort;
 
 CREATE TABLE marts.fct_late_data_daily AS
 SELECT stream, event_date, known_on, date_diff('day', event_date, known_on) AS days_late, count(*) AS versions

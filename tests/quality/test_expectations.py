@@ -161,6 +161,22 @@ CASES = [
         id="followup-evidence-drops-a-handoff",
     ),
     pytest.param(
+        "marts/fct_content_conversion",
+        # a person of June's cohort is missing from the piece's month, judged but not counted
+        "UPDATE marts.fct_content_conversion SET engaged_people = engaged_people - 1 "
+        "WHERE content_kind = 'landing_page' AND content_id = '/c' AND cohort = '2026-06'",
+        "every_judged_engagement_counted_once", "critical", 1,
+        id="content-conversion-drops-an-engagement",
+    ),
+    pytest.param(
+        "marts/fct_content_conversion",
+        # /c, which nobody landed on first, credited with first touches: people counted first-touch twice
+        "UPDATE marts.fct_content_conversion SET first_touch_people = 2 "
+        "WHERE content_kind = 'landing_page' AND content_id = '/c' AND cohort = 'all_closed'",
+        "first_touch_credited_once_per_kind", "critical", 1,
+        id="content-conversion-credits-first-touch-twice",
+    ),
+    pytest.param(
         "marts/dim_reps",
         "UPDATE marts.dim_reps SET deactivated_at = NULL WHERE owner_id = 'u4'",
         "deactivation_matches_status", "critical", 1,

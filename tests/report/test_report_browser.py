@@ -44,7 +44,7 @@ def test_the_page_renders_without_errors(page: Session, published: PublishedDemo
     assert page.page_errors() == []
     assert page.execute("return document.title") == f"Lead SLA report — {published.run_date.isoformat()}"
     sections = page.execute("return [...document.querySelectorAll('section.panel')].map(s => [s.id, s.getBoundingClientRect().height])")
-    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "icp",
+    assert [name for name, _ in sections] == ["summary", "marketing", "response", "breaches", "funnel", "content", "icp",
                                              "next-question", "followup",
                                              "restated", "quarantine", "manager", "lists"]
     assert all(height > 80 for _, height in sections)
@@ -429,6 +429,53 @@ def test_the_follow_up_evidence_shown_equals_the_mart(history_shown: dict[str, s
             assert got != "" and float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-9), (name, got, want)
 
 
+# --- Content that converts, on the demo with history (July's cohort has closed) ---------------------
+
+CONTENT_SHOWN = ("engaged_people", "prospects", "leads_created", "mqls", "wins", "first_touch_people", "first_touch_mqls",
+                 "lead_rate", "lead_rate_lower_95", "lead_rate_upper_95", "mql_rate", "mql_rate_lower_95",
+                 "mql_rate_upper_95", "first_touch_mql_rate", "first_touch_mql_rate_lower_95",
+                 "first_touch_mql_rate_upper_95", "win_rate", "win_rate_lower_95", "win_rate_upper_95",
+                 "share_of_leads_touched")
+
+
+def test_content_that_converts_shown_equals_the_mart(history_shown: dict[str, str], published_history: PublishedDemo
+                                                     ) -> None:
+    """Every piece's pooled closed cohorts as in the mart; the top five are the pieces whose MQL rate has
+    the highest lower bound, the bottom five, of the others, those with the lowest upper bound."""
+    columns = ", ".join(CONTENT_SHOWN)
+    rows = published_history.query(
+        f"""select content_kind, content_id, {columns} from marts.fct_content_conversion
+            where cohort = 'all_closed' and engaged_people > 0
+            order by mql_rate_lower_95 desc, mql_rate desc, engaged_people desc, content_kind, content_id""")
+    months = published_history.query(
+        "select count(distinct cohort_month) from marts.fct_content_conversion where cohort_month is not null")[0][0]
+    assert len(rows) > 10 and months >= 1 and history_shown["content.cohorts"] == str(months)
+    top = rows[:5]
+    bottom = sorted(rows[5:], key=lambda r: (r[2 + CONTENT_SHOWN.index("mql_rate_upper_95")],
+                                             r[2 + CONTENT_SHOWN.index("mql_rate")],
+                                             -r[2 + CONTENT_SHOWN.index("engaged_people")], r[0], r[1]))[:5]
+    for prefix, shown_rows in (("piece", rows), ("top", top), ("bottom", bottom)):
+        keys = {f"content.{prefix}.{r[0]}.{r[1]}" for r in shown_rows}
+        assert {name.rsplit(".", 1)[0] for name in history_shown
+                if name.startswith(f"content.{prefix}.") and name.endswith(".engaged_people")} == keys, prefix
+        for kind, content_id, *values in shown_rows:
+            for column, want in zip(CONTENT_SHOWN, values):
+                got = history_shown[f"content.{prefix}.{kind}.{content_id}.{column}"]
+                if want is None:
+                    assert got == "", (prefix, kind, content_id, column)
+                else:
+                    assert got != "" and float(got) == pytest.approx(float(want), rel=1e-9, abs=1e-9), (
+                        prefix, kind, content_id, column, got, want)
+
+
+def test_content_that_converts_says_so_while_no_cohort_has_closed(shown: dict[str, str], page: Session,
+                                                                  published: PublishedDemo) -> None:
+    """The 30-day demo's engagements are all within their 90-day window: the section says why it is empty."""
+    assert published.query("select count(*) from marts.fct_content_conversion") == [(0,)]
+    assert shown["content.cohorts"] == "0"
+    assert "No content cohort's window has closed yet" in page.execute("return document.getElementById('content').textContent")
+
+
 def test_numbers_read_as_text_too(page: Session, shown: dict[str, str]) -> None:
     texts = page.execute(
         "const o = {}; document.querySelectorAll('[data-metric]').forEach(e => { o[e.dataset.metric] = e.textContent.trim(); }); return o"
@@ -500,6 +547,9 @@ def test_at_800px_no_table_is_clipped_without_a_scrollbar(browser: BrowserPaths,
         tables = session.execute(TABLE_FIT)
         overflow = session.execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert len(tables) >= 15
+    if which == "history":  # the content section's tables are measured too
+        for caption in ("Converts best", "Converts least", "Every piece"):
+            assert any(t["name"].startswith(caption) for t in tables), caption
     clipped = [t for t in tables if t["wider"] and not (t["scrolls"] and t["cue"])]
     assert not clipped, f"clipped without a scrollbar at 800 px: {clipped}"
     assert not [t for t in tables if t["past_page"]], "a table's box sticks out of the page"

@@ -69,6 +69,12 @@ VIOLATIONS: dict[str, str] = {
                'response_business' as dimension, 'within_5_min' as dimension_value, 10 as handoffs,
                20 as stratum_handoffs, 0.5 as share_of_handoffs, 3 as wins, 0.3 as win_rate,
                0.4 as win_rate_lower_95, 0.6 as win_rate_upper_95, 0.25 as stratum_win_rate""",
+    # the demo's content cohorts are all still open too: a piece whose MQL interval misses its rate
+    "assert_content_rates_are_shares_inside_their_intervals": """
+        insert into marts.fct_content_conversion by name
+        select 'planted' as content_conversion_id, 'landing_page' as content_kind, '/planted' as content_id,
+               'all_closed' as cohort, 40 as engaged_people, 4 as mqls, 0.1 as mql_rate,
+               0.15 as mql_rate_lower_95, 0.3 as mql_rate_upper_95""",
 }
 
 # further ways to break one invariant, each of which it must catch
@@ -79,6 +85,10 @@ MORE_VIOLATIONS: list[tuple[str, str, str]] = [
                'overall' as dimension, 'all' as dimension_value, 10 as handoffs, 10 as stratum_handoffs,
                1.0 as share_of_handoffs, 12 as sqls, 1.2 as sql_rate, 0.9 as sql_rate_lower_95,
                1.0 as sql_rate_upper_95, 1.2 as stratum_sql_rate"""),
+    ("assert_content_rates_are_shares_inside_their_intervals", "a-piece-touching-more-leads-than-were-created", """
+        insert into marts.fct_content_conversion by name
+        select 'planted' as content_conversion_id, 'form' as content_kind, 'planted' as content_id,
+               'all_closed' as cohort, 12 as cohort_leads, 15 as leads_touched, 1.25 as share_of_leads_touched"""),
     ("assert_sla_daily_matches_handoffs", "a-handoff-received-a-day-late", """
         -- the rep's totals stay right, but one handoff is counted on the wrong day
         update marts.fct_sales_sla_daily as daily

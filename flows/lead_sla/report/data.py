@@ -199,6 +199,18 @@ class LeadLists:
 
 
 @dataclass(frozen=True)
+class ContentConversion:
+    """Content that converts: every content piece's pooled closed cohorts (``marts.fct_content_conversion``,
+    cohort ``all_closed``), and the pieces whose MQL rate is surely highest and surely lowest."""
+
+    window_days: int | None  # None: no cohort has closed yet
+    months: list[date]  # the closed months pooled
+    pieces: list[Row]  # every piece engaged with, surest MQL rate first
+    top: list[Row]  # the CONTENT_SHOWN pieces with the highest lower bound of the MQL rate
+    bottom: list[Row]  # of the others, the CONTENT_SHOWN with the lowest upper bound
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one day's report shows."""
 
@@ -217,6 +229,7 @@ class ReportData:
     speed: SpeedToLead
     quarantine: Quarantine
     attainment: Attainment
+    content: ContentConversion
     profile_gaps: ProfileGaps | None = None
 
     def owner_label(self, owner_id: str) -> str:
@@ -285,6 +298,7 @@ def load_report_data(published_db: Path, run_date: date, reporting_timezone: str
             quarantine=_quarantine(conn),
             attainment=_attainment(conn, run_date),
             profile_gaps=_profile_gaps(conn),
+            content=_content(conn),
         )
     finally:
         conn.close()
@@ -908,3 +922,41 @@ def _group_by_owner(rows: list[Row]) -> list[RepList]:
         RepList(owner, labels.get(owner) or (str(owner) if owner is not None else "Unassigned"), items)
         for owner, items in sorted(lists.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
     ]
+
+
+# ---------------------------------------------------------------------------------------------
+# Content that converts
+
+CONTENT_SHOWN = 5  # pieces at the top and at the bottom
+CONTENT_POOLED = "all_closed"
+CONTENT_RATES = ("lead", "mql", "win", "first_touch_lead", "first_touch_mql", "first_touch_win")
+CONTENT_COLUMNS = (
+    "content_kind", "content_id", "content_name", "window_days", "engaged_people", "prospects", "leads_created", "mqls",
+    "wins", "first_touch_people", "first_touch_prospects", "first_touch_leads_created", "first_touch_mqls",
+    "first_touch_wins", *(f"{rate}_rate{bound}" for rate in CONTENT_RATES for bound in ("", "_lower_95", "_upper_95")),
+    "cohort_leads", "leads_touched", "share_of_leads_touched",
+)
+
+
+def _content(conn: duckdb.DuckDBPyConnection) -> ContentConversion:
+    """Every piece's pooled closed cohorts; the top pieces are those whose MQL rate is surely highest (the
+    highest lower bound of its 95% interval), the bottom ones those whose rate is surely lowest (the lowest
+    upper bound), so a piece seen by three people ranks by what three people can show."""
+    _require(conn, {"marts.fct_content_conversion": ("cohort", "cohort_month", *CONTENT_COLUMNS)})
+    months = [_as_date(m) for (m,) in conn.execute(
+        "SELECT DISTINCT cohort_month FROM marts.fct_content_conversion WHERE cohort_month IS NOT NULL ORDER BY 1"
+    ).fetchall()]
+    pieces = _rows(
+        conn,
+        f"""SELECT {', '.join(CONTENT_COLUMNS)} FROM marts.fct_content_conversion
+            WHERE cohort = ? AND engaged_people > 0
+            ORDER BY mql_rate_lower_95 DESC, mql_rate DESC, engaged_people DESC, content_kind, content_id""",
+        [CONTENT_POOLED],
+    )
+    if not pieces:
+        return ContentConversion(None, months, [], [], [])
+    top = pieces[:CONTENT_SHOWN]
+    rest = pieces[CONTENT_SHOWN:]
+    bottom = sorted(rest, key=lambda r: (number(r["mql_rate_upper_95"]), number(r["mql_rate"]),
+                                         -(number(r["engaged_people"]) or 0), r["content_kind"], r["content_id"]))
+    return ContentConversion(int(pieces[0]["window_days"]), months, pieces, top, bottom[:CONTENT_SHOWN])

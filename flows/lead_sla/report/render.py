@@ -20,6 +20,7 @@ from lead_sla.report.data import (
     BREACH_AGES,
     BREACH_WEEKS,
     CADENCE,
+    ContentConversion,
     FOLLOWUP_COUNTS,
     FOLLOWUP_OUTCOMES,
     Attainment,
@@ -762,6 +763,98 @@ def followup_section(data: ReportData) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Content that converts (fct_content_conversion)
+
+
+CONTENT_KINDS = {"landing_page": "Landing page", "form": "Form", "campaign": "Campaign"}
+
+
+def _content_rate(key: str, row: Row, rate: str) -> str:
+    """A rate and its 95% interval as metric spans: ``6.7%`` over ``3.4%–12.6%``."""
+    low, high = row[f"{rate}_rate_lower_95"], row[f"{rate}_rate_upper_95"]
+    return (metric_span(f"{key}.{rate}_rate", row[f"{rate}_rate"], percent(row[f"{rate}_rate"], 1))
+            + f'<br><small class="note">{metric_span(f"{key}.{rate}_rate_lower_95", low, percent(low, 1))}–'
+            f'{metric_span(f"{key}.{rate}_rate_upper_95", high, percent(high, 1))}</small>')
+
+
+def _content_sentence(row: Row, window: int | None, best: bool) -> str:
+    """One piece in plain words: how many of the people it reached became MQLs, and how sure that is."""
+    people, mqls = number(row["engaged_people"]) or 0, number(row["mqls"]) or 0
+    kind = label(CONTENT_KINDS, row["content_kind"]).lower()
+    opening = "Converts best" if best else "Converts least"
+    return (f"{opening}: the {kind} {row['content_name']}. Of the {integer(people)} "
+            f"{'person' if people == 1 else 'people'} who first engaged with it, {integer(mqls)} became "
+            f"{'an MQL' if mqls == 1 else 'MQLs'} within {window} days: {percent(row['mql_rate'], 1)} "
+            f"(95% CI {percent(row['mql_rate_lower_95'], 1)}–{percent(row['mql_rate_upper_95'], 1)}); "
+            f"{percent(row['share_of_leads_touched'], 1)} of the new leads had seen it before they signed up.")
+
+
+def _content_table(caption: str, note: str, prefix: str, rows: list[Row]) -> str:
+    headers = [("Piece", False), ("Kind", False), ("People", True), ("Became leads (of prospects)", True),
+               ("MQL rate, any touch", True), ("MQL rate, first touch", True), ("Win rate", True),
+               ("New leads touched", True)]
+    body = []
+    for r in rows:
+        key = f"content.{prefix}.{r['content_kind']}.{r['content_id']}"
+        body.append([
+            text_cell(str(r["content_name"])), text_cell(label(CONTENT_KINDS, r["content_kind"])),
+            mc(f"{key}.engaged_people", r["engaged_people"], integer),
+            Cell(html=metric_span(f"{key}.leads_created", r["leads_created"], integer(r["leads_created"]))
+                 + " of " + metric_span(f"{key}.prospects", r["prospects"], integer(r["prospects"]))
+                 + "<br>" + _content_rate(key, r, "lead")),
+            Cell(html=metric_span(f"{key}.mqls", r["mqls"], integer(r["mqls"])) + " · " + _content_rate(key, r, "mql")),
+            Cell(html=metric_span(f"{key}.first_touch_mqls", r["first_touch_mqls"], integer(r["first_touch_mqls"]))
+                 + " of " + metric_span(f"{key}.first_touch_people", r["first_touch_people"], integer(r["first_touch_people"]))
+                 + "<br>" + _content_rate(key, r, "first_touch_mql")),
+            Cell(html=metric_span(f"{key}.wins", r["wins"], integer(r["wins"])) + " · " + _content_rate(key, r, "win")),
+            mc(f"{key}.share_of_leads_touched", r["share_of_leads_touched"], lambda v: percent(v, 1)),
+        ])
+    return render_table(caption, note, headers, body)
+
+
+def content_section(data: ReportData) -> str:
+    c: ContentConversion = data.content
+    title = "Content that converts"
+    if c.window_days is None:
+        return section("content", title, "", "MQL rates of the people each landing page, form and campaign reached.",
+                       empty_metric("content.cohorts", 0,
+                                    "No content cohort's window has closed yet: the people who first engaged with a piece "
+                                    "in a month count once the content window has passed after the month's last day."))
+    months = (f"{c.months[0]:%b %Y}" + (f" – {c.months[-1]:%b %Y}" if len(c.months) > 1 else "")) if c.months else ""
+    count = metric_span("content.cohorts", len(c.months), integer(len(c.months)))
+    lede = (f"For each landing page, form and campaign: of the people who first engaged with it ({months}, the months "
+            f"whose {c.window_days}-day window has closed, pooled), the share that became leads, MQLs and customers "
+            f"within {c.window_days} days, each with its 95% interval. Any touch counts everyone the piece reached; first "
+            "touch only those it reached first among its kind (their first landing page, form or campaign).")
+    sentences = [_content_sentence(c.top[0], c.window_days, True)]
+    if c.bottom:
+        sentences.append(_content_sentence(c.bottom[0], c.window_days, False))
+    body = (f'<p class="note">{count} closed month{"s" if len(c.months) != 1 else ""} pooled; ranked by how surely the '
+            "MQL rate is high (the low end of its interval) or low (the high end), so a piece seen by a handful of "
+            f'people does not top the list by luck.</p><ul class="findings">'
+            + "".join(f"<li>{escape(text)}</li>" for text in sentences) + "</ul>")
+    groups = [svg.IntervalGroup(name, [
+        svg.IntervalRow(str(r["content_name"]), number(r["mql_rate"]), number(r["mql_rate_lower_95"]),
+                        number(r["mql_rate_upper_95"]), note=f"{integer(r['mqls'])}/{integer(r['engaged_people'])}",
+                        emphasis=best)
+        for r in rows]) for name, rows, best in (("Converts best", c.top, True), ("Converts least", c.bottom, False)) if rows]
+    chart = svg.interval_plot(
+        "chart-content", title=f"MQL rate within {c.window_days} days of the first engagement, best and least converting pieces",
+        description="; ".join(f"{g.label} {r.label}: {percent(r.estimate, 1)}" for g in groups for r in g.rows),
+        groups=groups, reference=None, x_label="MQL rate", x_format=axis_percent, color=GREY, emphasis_color=BLUE,
+        width=FULL,
+    )
+    body += figure("MQL rate by content piece", "Dot: MQL rate (any touch); whiskers: 95% interval; right: MQLs/people.", chart)
+    body += _content_table("Converts best", "The five pieces whose MQL rate is surely highest.", "top", c.top)
+    if c.bottom:
+        body += _content_table("Converts least", "The five pieces whose MQL rate is surely lowest.", "bottom", c.bottom)
+    body += details(f"Every piece ({len(c.pieces)})", _content_table(
+        "Every piece", "New leads touched: of the leads created in the months, the share that engaged with the piece first.",
+        "piece", c.pieces))
+    return section("content", title, f"closed cohorts, {months}", lede, body)
+
+
+# ---------------------------------------------------------------------------------------------
 # Restated days
 
 
@@ -1114,7 +1207,7 @@ def _span(total_minutes: float) -> str:
 
 
 SECTIONS = [("summary", "At a glance"), ("marketing", "Marketing"), ("response", "First response"),
-            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("icp", "ICP evidence"), ("next-question", "Ask next"), ("followup", "Does speed win?"),
+            ("breaches", "Breaches per rep"), ("funnel", "Funnel"), ("content", "Content"), ("icp", "ICP evidence"), ("next-question", "Ask next"), ("followup", "Does speed win?"),
             ("restated", "Restated days"), ("quarantine", "Quarantine"),
             ("manager", "Manager"), ("lists", "Rep lists")]
 
@@ -1126,12 +1219,12 @@ def render_report(data: ReportData, reporting_timezone: str | None = None) -> st
     meta = (f"Data as of the end of the day{f' ({reporting_timezone})' if reporting_timezone else ''} · published run "
             f"{data.publication.run_id}" + (f" at {published:%Y-%m-%d %H:%M} UTC" if published else ""))
     blocks = [summary_section(data), marketing_section(data), response_section(data), breaches_section(data),
-              funnel_section(data), icp_section(data), profile_gaps_section(data), followup_section(data), restated_section(data), quarantine_section(data),
+              funnel_section(data), content_section(data), icp_section(data), profile_gaps_section(data), followup_section(data), restated_section(data), quarantine_section(data),
               manager_section(data, zone),
               lists_section(data, zone)]
     footer = (
         "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
-        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, fct_mql_missing_attributes, dim_leads, meta.quarantine"
+        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, fct_content_conversion, fct_mql_missing_attributes, dim_leads, meta.quarantine"
         + (", and scoring.lead_priority_list" if data.lead_lists.source == "scoring" else "")
         + ". Every number on the page carries a <code>data-metric</code> name.</p><dl>"
         f"<dt>Report day</dt><dd {metric_attrs('publication.run_date', data.run_date)}>{escape(data.run_date.isoformat())}</dd>"
