@@ -643,7 +643,7 @@ def test_the_run_summary_shows_quarantine_per_stream_and_the_warnings(tmp_path, 
 
 def test_demo_ends_with_the_demo_day_and_commands_that_fit_80_columns(tmp_path, monkeypatch):
     import lead_sla.flows.nightly as nightly_module
-    import lead_sla.sources.demo as demo_module
+    import lead_sla.demo as demo_module
 
     monkeypatch.setattr(demo_module, "generate", lambda *args, **kwargs: None)
     monkeypatch.setattr(nightly_module, "nightly", lambda run_date, force_publish, settings: nightly_module.DayResult(

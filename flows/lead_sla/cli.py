@@ -133,7 +133,7 @@ def generate(
     """Write the demo company's nightly exports: one folder per stream and day."""
     settings = _settings()
     last = _parse_day(end_date, "--end-date")
-    from lead_sla.sources.demo import generate as generate_exports
+    from lead_sla.demo import generate as generate_exports
 
     target = out or settings.landing
     summary = generate_exports(target, leads=leads, days=days, seed=seed, end_date=last)
@@ -573,7 +573,7 @@ def demo(
     _checked(lambda: preflight.check_writable(settings.landing, "LEAD_SLA_LANDING_DIR", "the demo exports are written there"))
     _checked(lambda: preflight.check_writable(settings.published, "LEAD_SLA_PUBLISHED_DIR", "the readers' copy is published there"))
     _checked(lambda: preflight.check_agreement(settings))
-    from lead_sla.sources.demo import generate as generate_exports
+    from lead_sla.demo import generate as generate_exports
 
     marker = settings.landing / ".generated.json"
     wanted = {"leads": leads, "days": days, "seed": DEMO_SEED, "end_date": DEMO_END.isoformat()}
