@@ -300,10 +300,20 @@ def backfill(
     _print_night(quarantined, read, [w for r in built for w in r.warnings], settings)
 
 
+# What the pipeline asks of Prefect unless the environment says otherwise: no telemetry from offline
+# machines, and a temporary API server (when no PREFECT_API_URL is set) given two minutes to start,
+# not Prefect's 20 s, which a busy machine misses and the night fails before it begins.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
 def _run_pipeline(settings: Settings, call: Callable[[], T], debug: bool) -> T:
     """Run a flow with the pipeline's logging: an expected failure prints its message once (exit 1;
     invalid input found inside exit 2); the log file keeps the traceback, and ``--debug`` shows it."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from offline machines
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     from prefect.logging.configuration import PROCESS_LOGGING_CONFIG, setup_logging
 
     if not PROCESS_LOGGING_CONFIG and sys.stderr is sys.__stderr__:
