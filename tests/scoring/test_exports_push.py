@@ -56,7 +56,7 @@ def scored_with_a_leaver(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConn
     handed_off = deactivated_at - timedelta(days=2) + timedelta(hours=9)
     for lead, touched in (("Z-overdue", None), ("Z-touched", handed_off + timedelta(hours=1))):
         wh.add_lead(lead, handed_off - timedelta(days=20), stage="mql", owner="USR-Z", mql_at=handed_off)
-        wh.add_profile(lead, "industry", "software", handed_off - timedelta(days=20))
+        wh.add_fit(lead, handed_off - timedelta(days=20), ("industry_core",))
         wh.add_handoff(f"H-{lead}", lead, handed_off, owner="USR-Z", due_at=handed_off + timedelta(hours=4),
                        status="met" if touched else "open_breach", first_touch_at=touched,
                        urgency=None if touched else "stale", minutes_to_due=None if touched else -1200.0)
