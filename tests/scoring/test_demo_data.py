@@ -17,7 +17,7 @@ from lead_sla.scoring.backtest import run_backtest
 from lead_sla.scoring.cli import print_report
 from lead_sla.scoring.daily import FALLBACK, score_day, train_for_day
 from lead_sla.scoring.exports import export_day
-from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.sources import REQUIRED_COLUMNS
 from lead_sla.settings import Settings
 from lead_sla.sources.demo import generate

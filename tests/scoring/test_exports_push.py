@@ -23,7 +23,7 @@ from lead_sla.scoring.exports import (
     read_tasks,
 )
 from lead_sla.scoring.push import push_day_tasks
-from lead_sla.scoring.settings import ScoringSettings
+from lead_sla.settings import Settings
 from lead_sla.scoring.tables import CRM_TASK_PUSHES, NEEDS_OWNER, PRIORITY_LIST
 from lead_sla.sources.http_api import CrmApiAuthError
 from tests.conftest import PROJECT_ROOT
@@ -80,8 +80,8 @@ def server() -> Iterator[CrmTasksServer]:
         yield running
 
 
-def settings_for(tmp_path: Path, url: str | None) -> ScoringSettings:
-    return ScoringSettings(
+def settings_for(tmp_path: Path, url: str | None) -> Settings:
+    return Settings(
         project_root=PROJECT_ROOT,
         warehouse_path=tmp_path / "wh.duckdb",
         crm_tasks_url=url,

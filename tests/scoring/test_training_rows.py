@@ -10,7 +10,7 @@ import pytest
 
 from lead_sla.scoring.features import FEATURES
 from lead_sla.scoring.model import labelled_history, matured_before, train_model
-from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.sources import history_anchors
 from tests.scoring.builders import TZ, Warehouse, end_of
 

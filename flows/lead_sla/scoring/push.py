@@ -34,7 +34,7 @@ import duckdb
 import httpx
 
 from lead_sla.ops.runlog import utc_now
-from lead_sla.scoring.settings import ScoringSettings
+from lead_sla.settings import Settings
 from lead_sla.scoring.tables import CRM_TASK_PUSHES, ensure_scoring_schema
 from lead_sla.sources.http_api import CrmApiAuthError, CrmApiClient, CrmApiError
 
@@ -71,7 +71,7 @@ class CrmTaskClient(CrmApiClient):
     """The CRM API client with task creation (``POST /v1/tasks``) added."""
 
     @classmethod
-    def for_tasks(cls, settings: ScoringSettings, *, sleep: Callable[[float], None] = time.sleep) -> CrmTaskClient:
+    def for_tasks(cls, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> CrmTaskClient:
         """A client for ``crm_tasks_url`` with the task token and the ``http_*`` settings."""
         if not settings.crm_tasks_url:
             raise ValueError("crm_tasks_url is not set (LEAD_SLA_CRM_TASKS_URL)")
@@ -165,7 +165,7 @@ def push_tasks(conn: duckdb.DuckDBPyConnection, tasks: Sequence[dict[str, object
     return report
 
 
-def push_day_tasks(conn: duckdb.DuckDBPyConnection, tasks: Sequence[dict[str, object]], settings: ScoringSettings,
+def push_day_tasks(conn: duckdb.DuckDBPyConnection, tasks: Sequence[dict[str, object]], settings: Settings,
                    *, sleep: Callable[[float], None] = time.sleep) -> PushReport:
     """Push ``tasks`` to ``settings.crm_tasks_url``; without a configured target send nothing."""
     if not settings.crm_tasks_url:
