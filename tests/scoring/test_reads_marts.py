@@ -1,5 +1,6 @@
 """Scoring reads marts only, each declared as a dependency of the dbt exposure ``lead_scoring``,
-and keeps no copy of a rule dbt computes (the fit, how an event becomes a signal)."""
+and keeps no copy of a rule dbt computes (the fit, how an event becomes a signal, the business
+clock: scoring takes ``rep_business_minutes_to_due`` and ``rep_urgency`` from ``fct_sales_sla``)."""
 
 from __future__ import annotations
 
@@ -51,12 +52,13 @@ def test_scoring_code_names_no_relation_but_the_declared_marts():
 
 
 def test_no_copy_of_the_fit_or_signal_rules_is_left_in_scoring():
-    """The fit rule (points per matched value, cap, tiers, completeness) and the naming of events as
-    signals live in dbt; scoring code only looks them up."""
+    """The fit rule (points per matched value, cap, tiers, completeness), the naming of events as
+    signals and the business clock live in dbt; scoring code only looks them up."""
     for path in SCORING_CODE:
         text = path.read_text()
         for trace in ("tier_a_min_points", "tier_b_min_points", "icp_rules", "icp_versions", "least(100",
-                      "form_type", "landing_page", "identified_at"):
+                      "form_type", "landing_page", "identified_at",
+                      "cumulative_seconds", "work_seconds", "business_intervals", "working_hours"):
             assert trace not in text, f"{path.name} still carries {trace!r}"
         assert not DBT_INTERNALS.search(text), f"{path.name} names a staging or intermediate model"
 
