@@ -12,15 +12,23 @@ with history as (
 
 ),
 
+-- each export day's start in the reporting zone, converted once per day rather than once per row
+day_starts as (
+
+    select known_on, {{ reporting_day_start_utc('known_on') }} as day_start_at
+    from (select distinct known_on from history) as known_days
+
+),
+
 available as (
 
     select
         history.*,
-        case
-            when {{ reporting_day_start_utc('known_on') }} > valid_from then {{ reporting_day_start_utc('known_on') }}
-            else valid_from
-        end as known_from
+        case when day_starts.day_start_at > history.valid_from then day_starts.day_start_at else history.valid_from end
+            as known_from
     from history
+    inner join day_starts
+        on history.known_on = day_starts.known_on
 
 ),
 
