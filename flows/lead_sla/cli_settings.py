@@ -35,8 +35,8 @@ def settings_error_message(exc: Exception) -> str:
 
 
 def load_settings(factory: type[S] = Settings, err: Console | None = None) -> S:  # type: ignore[assignment]
-    """``factory()`` (``Settings`` or a subclass such as the scoring settings), or print the problem
-    once on stderr and exit 2 (wrong usage or invalid input), before anything runs."""
+    """``factory()`` (the one ``Settings`` of the pipeline, or a test's stand-in), or print the
+    problem once on stderr and exit 2 (wrong usage or invalid input), before anything runs."""
     try:
         return factory()
     except Exception as exc:  # noqa: BLE001 - any settings problem is a usage problem

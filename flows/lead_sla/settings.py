@@ -1,13 +1,17 @@
-"""One typed settings object for the whole pipeline.
+"""One typed settings object for the whole pipeline, scoring included.
 
 Built once at an entry point (the CLI, a flow's parameters, a test) and passed down.
 Nothing here reads the environment at import time: ``Settings()`` reads ``LEAD_SLA_*``
-variables (and a ``.env`` file in the project root, if present) when it is called.
+variables (and a ``.env`` file in the project root, if present) when it is called. Every field
+is listed, with its variable and default, in the README's settings table (a test checks it).
+Paths are resolved once, from ``project_root``, before validation: every path field is a
+``Path`` afterwards, never ``None``.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -37,23 +41,33 @@ def find_project_root(start: Path | None = None) -> Path:
     )
 
 
+@dataclass(frozen=True)
+class ModelPolicy:
+    """When the learned model may be trained and used, and what it predicts."""
+
+    min_labelled_leads: int = 1000
+    min_conversions: int = 100
+    horizon_days: int = 60
+    validation_days: int = 30
+
+
 class Settings(BaseSettings):
     """Every knob of the pipeline. Paths left unset resolve from ``project_root``."""
 
     model_config = SettingsConfigDict(env_prefix="LEAD_SLA_", env_file=".env", extra="ignore")
 
-    env: Literal["local", "ci", "prod"] = "local"
-    project_root: Path = Field(default_factory=find_project_root)
+    project_root: Path
 
-    warehouse_path: Path | None = None
-    landing_dir: Path | None = None
-    source_mapping: Path | None = None
-    config_dir: Path | None = None
-    dbt_project_dir: Path | None = None
-    published_dir: Path | None = None
+    # Unset (or empty): the defaults of _resolve_paths; relative: from project_root.
+    warehouse_path: Path
+    landing_dir: Path
+    source_mapping: Path
+    config_dir: Path
+    dbt_project_dir: Path
+    published_dir: Path
     # Where every command that runs the pipeline appends its log, tracebacks included (the console
     # shows each expected failure once, without them). Unset: logs/lead-sla.log beside the warehouse.
-    log_file: Path | None = None
+    log_file: Path
 
     reporting_timezone: str = "America/New_York"
 
@@ -95,6 +109,42 @@ class Settings(BaseSettings):
     report_mail_to: str | None = None  # comma-separated addresses
     report_webhook_url: SecretStr | None = None
 
+    # Scoring: the CRM task import API (unset: nothing is ever sent; the token falls back to the CRM
+    # API's), and when the learned model may be trained and used (see ModelPolicy).
+    crm_tasks_url: str | None = None
+    crm_tasks_token: SecretStr | None = None
+    scoring_min_labelled_leads: int = Field(1000, ge=1)
+    scoring_min_conversions: int = Field(100, ge=1)
+    scoring_horizon_days: int = Field(60, ge=1, le=3650)
+    scoring_validation_days: int = Field(30, ge=1, le=3650)
+    scoring_tasks_per_owner: int = Field(25, ge=1)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_paths(cls, data: object) -> object:
+        """Every path as an absolute ``Path``: unset ones from their defaults, relative ones from the root."""
+        if not isinstance(data, dict):
+            return data
+        values = dict(data)
+        given_root = values.get("project_root")
+        root = (Path(given_root) if given_root not in (None, "") else find_project_root()).resolve()
+        values["project_root"] = root
+
+        def resolve(name: str, default: Path) -> Path:
+            value = values.get(name)
+            path = default if value in (None, "") else (root / Path(value)).resolve()
+            values[name] = path
+            return path
+
+        warehouse = resolve("warehouse_path", root / "warehouse" / "lead_sla.duckdb")
+        resolve("landing_dir", root / "data" / "landing")
+        config = resolve("config_dir", root / "config")
+        resolve("dbt_project_dir", root / "dbt_project")
+        resolve("published_dir", root / "warehouse" / "published")
+        resolve("log_file", warehouse.parent / "logs" / "lead-sla.log")
+        resolve("source_mapping", config / "sources" / "demo.yml")
+        return values
+
     @field_validator("reporting_timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
@@ -112,22 +162,7 @@ class Settings(BaseSettings):
         return value.strip()
 
     @model_validator(mode="after")
-    def _resolve_paths(self) -> "Settings":
-        root = self.project_root.resolve()
-        self.project_root = root
-        defaults = {
-            "warehouse_path": root / "warehouse" / "lead_sla.duckdb",
-            "landing_dir": root / "data" / "landing",
-            "config_dir": root / "config",
-            "dbt_project_dir": root / "dbt_project",
-            "published_dir": root / "warehouse" / "published",
-        }
-        for name, default in defaults.items():
-            value = getattr(self, name)
-            setattr(self, name, default if value is None else (root / value).resolve())
-        assert self.warehouse_path is not None
-        self.log_file = (self.warehouse_path.parent / "logs" / "lead-sla.log" if self.log_file is None
-                         else (root / self.log_file).resolve())
+    def _consistent(self) -> "Settings":
         if self.quarantine_warning_share > self.quarantine_critical_share:
             raise ValueError(
                 f"LEAD_SLA_QUARANTINE_WARNING_SHARE ({self.quarantine_warning_share}) is above "
@@ -142,48 +177,42 @@ class Settings(BaseSettings):
         if self.report_webhook_url is not None and not self.report_webhook_url.get_secret_value().startswith(
                 ("https://", "http://")):
             raise ValueError("LEAD_SLA_REPORT_WEBHOOK_URL must be an http(s) URL")
-        if self.source_mapping is None:
-            self.source_mapping = self.config_dir / "sources" / "demo.yml"
-        else:
-            self.source_mapping = (root / self.source_mapping).resolve()
         return self
 
-    # Typed accessors: after validation these are never None.
+    # Short names for the resolved paths.
     @property
     def warehouse(self) -> Path:
-        assert self.warehouse_path is not None
+        """The DuckDB warehouse the pipeline writes (``warehouse_path``)."""
         return self.warehouse_path
 
     @property
     def landing(self) -> Path:
-        assert self.landing_dir is not None
+        """Where source exports are dropped (``landing_dir``)."""
         return self.landing_dir
 
     @property
     def published(self) -> Path:
         """The read-only copy readers open (``published_dir``)."""
-        assert self.published_dir is not None
         return self.published_dir
 
     @property
     def mapping(self) -> Path:
-        assert self.source_mapping is not None
+        """How the exports map onto the streams (``source_mapping``)."""
         return self.source_mapping
 
     @property
     def log_path(self) -> Path:
         """The log file every pipeline command appends to (``log_file``)."""
-        assert self.log_file is not None
         return self.log_file
 
     @property
     def config(self) -> Path:
-        assert self.config_dir is not None
+        """The agreement files' folder (``config_dir``)."""
         return self.config_dir
 
     @property
     def dbt_dir(self) -> Path:
-        assert self.dbt_project_dir is not None
+        """The dbt project (``dbt_project_dir``)."""
         return self.dbt_project_dir
 
     @property
@@ -200,6 +229,26 @@ class Settings(BaseSettings):
     def reports_dir(self) -> Path:
         """Nightly HTML reports: ``reports/`` beside the warehouse file."""
         return self.warehouse.parent / "reports"
+
+    @property
+    def exports_root(self) -> Path:
+        """Where the CRM task exports go: ``exports/`` beside the warehouse file."""
+        return self.warehouse.parent / "exports"
+
+    @property
+    def model_policy(self) -> ModelPolicy:
+        """The learned model's policy from the ``scoring_*`` settings."""
+        return ModelPolicy(
+            min_labelled_leads=self.scoring_min_labelled_leads,
+            min_conversions=self.scoring_min_conversions,
+            horizon_days=self.scoring_horizon_days,
+            validation_days=self.scoring_validation_days,
+        )
+
+    @property
+    def tasks_token(self) -> SecretStr | None:
+        """The CRM task API token: its own, else the CRM API token (same CRM)."""
+        return self.crm_tasks_token or self.crm_api_token
 
     @property
     def data_docs_dir(self) -> Path:

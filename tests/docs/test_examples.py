@@ -31,7 +31,6 @@ def test_each_example_answers_on_the_published_copy(request: pytest.FixtureReque
 
 
 def test_the_dbt_docs_are_published_beside_the_data(published: PublishedDemo):
-    assert published.settings.published_dir is not None
     page = published.settings.published_dir / "dbt_docs" / "index.html"
     text = page.read_text()
     # The static site embeds the manifest: every mart and its documented columns are in the page.
@@ -48,7 +47,6 @@ def test_the_data_quality_results_are_published_beside_the_data(published: Publi
 
     from lead_sla.publish.quality_page import results_page_path
 
-    assert published.settings.published_dir is not None
     run_id = json.loads((published.settings.published_dir / "manifest.json").read_text())["run_id"]
     page = results_page_path(published.settings.published_dir).read_text()
     conn = duckdb.connect(str(published.settings.warehouse), read_only=True)

@@ -60,9 +60,7 @@ def test_a_rerun_writes_the_same_bytes_and_leaves_no_partial_file(conn, tmp_path
 
 
 def test_the_nightly_run_exports_every_next_question_beside_the_crm_tasks(published: PublishedDemo):
-    from lead_sla.scoring.settings import scoring_settings
-
-    exports = scoring_settings(published.settings).exports_root / DAY.isoformat()
+    exports = published.settings.exports_root / DAY.isoformat()
     assert (exports / "crm_tasks.json").exists()
     document = json.loads((exports / JSON_FILE).read_text(encoding="utf-8"))
     expected = published.query("select lead_id, next_attribute from marts.fct_lead_next_question order by lead_id")

@@ -115,7 +115,6 @@ def _env(published: PublishedDemo, published_dir: Path) -> dict[str, str]:
 
 
 def test_the_command_builds_the_published_day_and_prints_the_path(published: PublishedDemo, tmp_path: Path) -> None:
-    assert published.settings.published_dir is not None
     result = CliRunner().invoke(app, ["build", "--out-dir", str(tmp_path)], env=_env(published, published.settings.published_dir))
     assert result.exit_code == 0, result.output
     path = Path(result.stdout.strip())
@@ -123,7 +122,6 @@ def test_the_command_builds_the_published_day_and_prints_the_path(published: Pub
 
 
 def test_the_command_writes_next_to_the_warehouse_by_default(published: PublishedDemo, tmp_path: Path) -> None:
-    assert published.settings.published_dir is not None
     env = _env(published, published.settings.published_dir) | {"LEAD_SLA_WAREHOUSE_PATH": str(tmp_path / "wh" / "lead_sla.duckdb")}
     result = CliRunner().invoke(app, ["build", "--date", published.run_date.isoformat()], env=env)
     assert result.exit_code == 0, result.output
@@ -142,7 +140,6 @@ def test_the_command_writes_next_to_the_warehouse_by_default(published: Publishe
 )
 def test_the_command_fails_clearly(published: PublishedDemo, tmp_path: Path, args: list[str], published_here: bool,
                                    exit_code: int, message: str) -> None:
-    assert published.settings.published_dir is not None
     folder = published.settings.published_dir if published_here else tmp_path / "empty"
     result = CliRunner().invoke(app, [*args, "--out-dir", str(tmp_path / "out")], env=_env(published, folder))
     assert result.exit_code == exit_code
@@ -157,8 +154,8 @@ def test_the_command_fails_clearly(published: PublishedDemo, tmp_path: Path, arg
         pytest.param("LEAD_SLA_REPORTING_TIMEZONE", "Mars/Olympus",
                      "LEAD_SLA_REPORTING_TIMEZONE: 'Mars/Olympus' is not an IANA time zone such as 'America/New_York' "
                      "or 'Europe/Berlin'", id="zone"),
-        pytest.param("LEAD_SLA_ENV", "staging", "LEAD_SLA_ENV: Input should be 'local', 'ci' or 'prod' (got 'staging')",
-                     id="env"),
+        pytest.param("LEAD_SLA_SMTP_SECURITY", "tls",
+                     "LEAD_SLA_SMTP_SECURITY: Input should be 'starttls', 'ssl' or 'none' (got 'tls')", id="choice"),
     ],
 )
 def test_an_invalid_setting_is_one_line_naming_it(tmp_path: Path, variable: str, value: str, message: str) -> None:

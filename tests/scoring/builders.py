@@ -1,9 +1,10 @@
-"""Small synthetic warehouses for the scoring tests: only the tables and columns scoring reads.
+"""Small synthetic warehouses for the scoring tests: only the marts and columns scoring reads.
 
 :class:`Warehouse` creates the inputs listed in :mod:`lead_sla.scoring.sources` on a DuckDB
-connection and offers one method per kind of fact (a lead, a profile value, a form, a session,
-a handoff, a business calendar…). Times are naive UTC; tests use the ``UTC`` reporting zone so
-that the end of a day is its next midnight.
+connection and offers one method per kind of fact (a lead, a fit interval, a behaviour event, a
+handoff, a rep…), written as the marts hold them: how dbt computes a fit or ties an event to a
+lead is tested by the dbt unit tests of those models, not here. Times are naive UTC; tests use the
+``UTC`` reporting zone so that the end of a day is its next midnight.
 """
 
 from __future__ import annotations
@@ -14,18 +15,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import pandas as pd
 
-from lead_sla.scoring.sources import (
-    EMAIL_EVENTS,
-    FORMS,
-    HANDOFFS,
-    ICP_RULES,
-    ICP_VERSIONS,
-    IDENTITIES,
-    LEADS,
-    PROFILE_HISTORY,
-    REPS,
-    SESSIONS,
-)
+from lead_sla.scoring.sources import EVENTS, FIT_CONTRIBUTIONS, FIT_HISTORY, HANDOFFS, LEADS, REPS
 
 TZ = "UTC"
 
@@ -34,23 +24,16 @@ DDL = {
            "company_name varchar, owner_id varchar, lifecycle_stage varchar, is_deleted boolean, "
            "first_known_at timestamp, first_known_date date, became_mql_at timestamp, became_sql_at timestamp, "
            "became_customer_at timestamp, is_open boolean",
-    PROFILE_HISTORY: "lead_id varchar, attribute varchar, attribute_value varchar, valid_from timestamp, "
-                     "valid_to timestamp, known_on date",
+    FIT_HISTORY: "lead_id varchar, valid_from timestamp, valid_to timestamp, icp_version varchar, fit_points integer, "
+                 "fit_score integer, icp_tier varchar, profile_completeness decimal(5,4)",
+    FIT_CONTRIBUTIONS: "lead_id varchar, valid_from timestamp, valid_to timestamp, icp_version varchar, "
+                       "rule_id varchar, attribute varchar, attribute_value varchar, points integer, label varchar",
+    EVENTS: "lead_id varchar, signal varchar, event_at timestamp, known_from timestamp, known_on date",
     HANDOFFS: "handoff_id varchar, contact_id varchar, handoff_number integer, handed_off_at timestamp, "
               "handoff_date date, owner_id varchar, rep_owner_id varchar, priority varchar, sla_due_at timestamp, "
               "rep_sla_due_at timestamp, sla_status varchar, rep_sla_status varchar, rep_urgency varchar, "
               "rep_business_minutes_to_due double, is_routing_breach boolean, outcome varchar, "
               "first_touch_at timestamp, evaluated_as_of timestamp",
-    ICP_VERSIONS: "icp_version varchar, effective_from date, effective_to date, tier_a_min_points integer, "
-                  "tier_b_min_points integer",
-    ICP_RULES: "icp_version varchar, rule_id varchar, attribute varchar, attribute_value varchar, points integer, "
-               "label varchar",
-    IDENTITIES: "identifier_type varchar, identifier varchar, lead_id varchar, identified_at timestamp, "
-                "identified_on date",
-    SESSIONS: "session_id varchar, visitor_id varchar, lead_id varchar, started_at timestamp, landing_page varchar, "
-              "known_on date",
-    FORMS: "submission_id varchar, email varchar, form_type varchar, submitted_at timestamp, known_on date",
-    EMAIL_EVENTS: "event_id varchar, email varchar, event_type varchar, occurred_at timestamp, known_on date",
     REPS: "owner_id varchar, name varchar, timezone varchar, is_active boolean, deactivated_at timestamp",
     # the export writes the forms tool's next questions beside the CRM tasks (empty here)
     "marts.fct_lead_next_question": "lead_id varchar, contact_id varchar, lifecycle_stage varchar, "
@@ -61,7 +44,9 @@ DDL = {
                                     "similar_leads_known integer",
 }
 
-# Two ICP versions: v1 until 2026-03-01, v2 from then on (industry worth less, size worth more).
+# Two ICP versions: v1 until 2026-03-01, v2 from then on (industry worth less, size worth more): the
+# points a fit interval's rules carry (the fit itself is dbt's; here it is test data).
+ICP_ATTRIBUTES = 5
 ICP = {
     "icp-v1": (date(2025, 1, 1), date(2026, 3, 1), 60, 30, [
         ("industry_core", "industry", "software", 25, "Industry: software"),
@@ -91,21 +76,14 @@ class Warehouse:
     ``add_*`` methods buffer rows; :meth:`built_as_of` (called before any scoring) writes them.
     """
 
-    def __init__(self, conn: duckdb.DuckDBPyConnection, *, icp: dict | None = None) -> None:
+    def __init__(self, conn: duckdb.DuckDBPyConnection) -> None:
         self.conn = conn
         conn.execute("SET TimeZone = 'UTC'")
-        for schema in ("marts", "config", "intermediate", "staging"):
-            conn.execute(f"create schema if not exists {schema}")
+        conn.execute("create schema if not exists marts")
         for table, columns in DDL.items():
             conn.execute(f"create table {table} ({columns})")
-        for version, (start, end, tier_a, tier_b, rules) in (icp or ICP).items():
-            conn.execute(f"insert into {ICP_VERSIONS} values (?, ?, ?, ?, ?)", [version, start, end, tier_a, tier_b])
-            for rule_id, attribute, value, points, label in rules:
-                conn.execute(f"insert into {ICP_RULES} values (?, ?, ?, ?, ?, ?)",
-                             [version, rule_id, attribute, value, points, label])
         self._serial = 0
         self._rows: dict[str, list[list[object]]] = {table: [] for table in DDL}
-        self._visitors: set[str] = set()
 
     def _add(self, table: str, row: list[object]) -> None:
         self._rows[table].append(row)
@@ -133,39 +111,41 @@ class Warehouse:
     def add_lead(self, lead_id: str, known_at: datetime, *, stage: str = "subscriber", owner: str | None = None,
                  first_name: str | None = "Jane", last_name: str | None = None, company: str | None = "Acme",
                  mql_at: datetime | None = None, sql_at: datetime | None = None,
-                 customer_at: datetime | None = None, deleted: bool = False, identified_at: datetime | None = None) -> None:
-        """A lead with a CRM contact (``contact_id = lead_id``) and an e-mail identity known from ``known_at``."""
+                 customer_at: datetime | None = None, deleted: bool = False) -> None:
+        """A lead with a CRM contact (``contact_id = lead_id``), known from ``known_at``."""
         email = f"{lead_id.lower()}@example.com"
         is_open = not deleted and customer_at is None and stage not in ("customer", "disqualified")
         self._add(LEADS, [lead_id, lead_id, email, first_name, last_name or lead_id.title(), company, owner, stage,
                           deleted, known_at, known_at.date(), mql_at, sql_at, customer_at, is_open])
-        self._add(IDENTITIES, ["email", email, lead_id, identified_at or known_at, (identified_at or known_at).date()])
 
     def email(self, lead_id: str) -> str:
         return f"{lead_id.lower()}@example.com"
 
-    def add_profile(self, lead_id: str, attribute: str, value: str, valid_from: datetime,
-                    valid_to: datetime | None = None, *, known_on: date | None = None) -> None:
-        """A profile value in force from ``valid_from``, first known on ``known_on`` (default: its day)."""
-        self._add(PROFILE_HISTORY, [lead_id, attribute, value, valid_from, valid_to, known_on or valid_from.date()])
+    def add_fit(self, lead_id: str, valid_from: datetime, rules: tuple[str, ...] = (), *,
+                valid_to: datetime | None = None, known: int | None = None, tier: str = "C") -> None:
+        """The lead's fit from ``valid_from`` to ``valid_to`` as ``marts.dim_lead_fit_history`` has it:
+        matching the ICP rules ``rules`` (ids of :data:`ICP`) with ``known`` of the 5 ICP attributes
+        known (default: as many as rules), split where a new ICP version takes effect."""
+        for version, (start, end, _tier_a, _tier_b, version_rules) in ICP.items():
+            piece_from = max(valid_from, datetime.combine(start, time(0)))
+            piece_to = min(valid_to or datetime.max, datetime.combine(end, time(0)) if end else datetime.max)
+            if piece_from >= piece_to:
+                continue
+            piece_end = None if piece_to == datetime.max else piece_to
+            matched = [rule for rule in version_rules if rule[0] in rules]
+            points = sum(rule[3] for rule in matched)
+            completeness = (len(rules) if known is None else known) / ICP_ATTRIBUTES
+            self._add(FIT_HISTORY, [lead_id, piece_from, piece_end, version, points, points, tier, completeness])
+            for rule_id, attribute, value, rule_points, label in matched:
+                self._add(FIT_CONTRIBUTIONS, [lead_id, piece_from, piece_end, version, rule_id, attribute, value,
+                                              rule_points, label])
 
-    def add_form(self, lead_id: str, form_type: str, at: datetime, *, known_on: date | None = None) -> None:
-        """A form of ``lead_id``; its record reaches the warehouse on ``known_on`` (default: its day)."""
-        self._add(FORMS, [self._next("FS"), self.email(lead_id), form_type, at, known_on or at.date()])
-
-    def add_email_event(self, lead_id: str, event_type: str, at: datetime) -> None:
-        self._add(EMAIL_EVENTS, [self._next("EE"), self.email(lead_id), event_type, at, at.date()])
-
-    def add_session(self, lead_id: str, at: datetime, page: str = "/", *, visitor: str | None = None,
-                    identified_at: datetime | None = None, identified_on: date | None = None) -> None:
-        """A web session of ``lead_id``'s visitor; the visitor is tied to the lead at ``identified_at``
-        (default: ``at``) by a record that reached the warehouse on ``identified_on`` (default: its day)."""
-        visitor = visitor or f"v-{lead_id.lower()}"
-        if visitor not in self._visitors:
-            self._visitors.add(visitor)
-            tied_at = identified_at or at
-            self._add(IDENTITIES, ["visitor", visitor, lead_id, tied_at, identified_on or tied_at.date()])
-        self._add(SESSIONS, [self._next("S"), visitor, lead_id, at, page, at.date()])
+    def add_event(self, lead_id: str, signal: str, at: datetime, *, known_from: datetime | None = None,
+                  known_on: date | None = None) -> None:
+        """A behaviour event as ``marts.fct_engagement_events`` has it: tied to the lead from
+        ``known_from`` (default: ``at``), its records exported by ``known_on`` (default: that day)."""
+        known_from = known_from or at
+        self._add(EVENTS, [lead_id, signal, at, known_from, known_on or known_from.date()])
 
     def add_handoff(self, handoff_id: str, lead_id: str, at: datetime, *, owner: str | None, due_at: datetime | None,
                     status: str = "pending", first_touch_at: datetime | None = None, number: int = 1,
@@ -214,13 +194,17 @@ def build_history(wh: Warehouse, *, first_day: date, days: int, leads: int, seed
         stage = "customer" if customer_at else ("mql" if demo else "subscriber")
         wh.add_lead(lead_id, known_at, stage=stage, owner=owner, first_name=f"First{number}", last_name=f"Last{number}",
                     mql_at=handed_off_at, customer_at=customer_at)
-        wh.add_profile(lead_id, "industry", "software" if fits else "retail", known_at)
-        wh.add_profile(lead_id, "company_size", "51-200" if fits or rng.random() < 0.2 else "1-10", known_at)
+        rules = ["industry_core"] if fits else []
+        if fits or rng.random() < 0.2:
+            rules.append("size_core")
         if rng.random() < 0.5:
-            wh.add_profile(lead_id, "country", "US", known_at)
-        wh.add_form(lead_id, "demo_request" if demo else "newsletter", known_at)
+            rules.append("country_core")
+        # industry and company size are always known, the country when it is US
+        wh.add_fit(lead_id, known_at, tuple(rules), known=2 + ("country_core" in rules))
+        wh.add_event(lead_id, "demo_request" if demo else "newsletter", known_at)
         for _ in range(rng.randrange(3)):
-            wh.add_session(lead_id, known_at - timedelta(days=rng.randint(1, 5)), "/pricing" if rng.random() < 0.3 else "/")
+            at = known_at - timedelta(days=rng.randint(1, 5))
+            wh.add_event(lead_id, "pricing_visit" if rng.random() < 0.3 else "web_visit", at)
         if demo:
             due = known_at + timedelta(hours=4)
             touched = due - timedelta(hours=1) if rng.random() < 0.8 and due < end else None

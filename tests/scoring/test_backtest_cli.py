@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from lead_sla.scoring.backtest import SCORERS, run_backtest
 from lead_sla.scoring.cli import app
-from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.settings import ModelPolicy
 from tests.support.project import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
 

@@ -14,7 +14,7 @@ import pytest
 from lead_sla.scoring.daily import FALLBACK, LEARNED, score_day, train_for_day
 from lead_sla.scoring.features import FEATURES
 from lead_sla.scoring.model import load_estimator
-from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.tables import CONTRIBUTIONS, LEAD_SCORES, MODEL_REGISTRY, PRIORITY_LIST
 from tests.scoring.builders import TZ, Warehouse, build_history
 

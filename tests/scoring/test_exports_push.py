@@ -23,9 +23,9 @@ from lead_sla.scoring.exports import (
     read_tasks,
 )
 from lead_sla.scoring.push import push_day_tasks
-from lead_sla.scoring.settings import ScoringSettings
 from lead_sla.scoring.tables import CRM_TASK_PUSHES, NEEDS_OWNER, PRIORITY_LIST
-from lead_sla.sources.http_api import CrmApiAuthError
+from lead_sla.settings import Settings
+from lead_sla.sources.http_api import CrmApiAuthError, CrmApiRetriesExhausted
 from tests.support.project import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
 from tests.support.crm_tasks_server import CrmTasksServer
@@ -56,7 +56,7 @@ def scored_with_a_leaver(conn: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConn
     handed_off = deactivated_at - timedelta(days=2) + timedelta(hours=9)
     for lead, touched in (("Z-overdue", None), ("Z-touched", handed_off + timedelta(hours=1))):
         wh.add_lead(lead, handed_off - timedelta(days=20), stage="mql", owner="USR-Z", mql_at=handed_off)
-        wh.add_profile(lead, "industry", "software", handed_off - timedelta(days=20))
+        wh.add_fit(lead, handed_off - timedelta(days=20), ("industry_core",))
         wh.add_handoff(f"H-{lead}", lead, handed_off, owner="USR-Z", due_at=handed_off + timedelta(hours=4),
                        status="met" if touched else "open_breach", first_touch_at=touched,
                        urgency=None if touched else "stale", minutes_to_due=None if touched else -1200.0)
@@ -80,8 +80,8 @@ def server() -> Iterator[CrmTasksServer]:
         yield running
 
 
-def settings_for(tmp_path: Path, url: str | None) -> ScoringSettings:
-    return ScoringSettings(
+def settings_for(tmp_path: Path, url: str | None) -> Settings:
+    return Settings(
         project_root=PROJECT_ROOT,
         warehouse_path=tmp_path / "wh.duckdb",
         crm_tasks_url=url,
@@ -210,3 +210,19 @@ def test_a_refused_token_fails_at_once(scored, tasks, server, tmp_path):
         push_day_tasks(scored, tasks, settings)
     assert "wrong" not in str(failure.value)
     assert len(server.requests) == 1
+
+
+def test_a_crm_that_stays_down_exhausts_the_retries_of_the_one_crm_client(scored, tasks, server, tmp_path, caplog):
+    """The task push retries in the CRM client's one loop (the stream reads use the same): the
+    configured number of retries, each logged, then an error naming the request and the last failure."""
+    server.inject("503", "503", "503")
+    settings = settings_for(tmp_path, server.base_url)
+    settings.http_max_retries = 2
+    with caplog.at_level("WARNING"), pytest.raises(CrmApiRetriesExhausted) as failure:
+        push_day_tasks(scored, tasks, settings)
+    message = str(failure.value)
+    assert message.startswith("CRM API gave up on task after 3 attempts (2 retries): POST /v1/tasks")
+    assert message.endswith("last error: HTTP 503 Service Unavailable") and failure.value.status == 503
+    assert [r.status for r in server.requests] == [503, 503, 503]
+    assert sum("retry" in r.getMessage() for r in caplog.records) == 2
+    assert scored.execute(f"select count(*) from {CRM_TASK_PUSHES}").fetchone()[0] == 0

@@ -1,4 +1,10 @@
-"""Fit (ICP rules in force, profile as known) and engagement (weights, decay, what counts)."""
+"""Fit (the interval of dbt's fit that holds the anchor) and engagement (weights, decay, what counts).
+
+How the fit is computed (the ICP version in force, the profile as each night knew it, the cap and
+the tiers) and how an event is tied to a lead and named are the dbt models' rules, tested by their
+unit tests (``int_lead_profiles_as_known``, ``int_lead_fit_rules_matched``,
+``int_lead_fit_timelines``, ``fct_engagement_events``); here the marts are given.
+"""
 
 from __future__ import annotations
 
@@ -23,82 +29,65 @@ def scores_on(wh: Warehouse, day: date):
 
 def fitting_lead(wh: Warehouse, lead_id: str = "L1") -> None:
     wh.add_lead(lead_id, KNOWN)
-    for attribute, value in (("industry", "software"), ("company_size", "51-200"), ("country", "US"), ("need", "other")):
-        wh.add_profile(lead_id, attribute, value, KNOWN)
+    # industry, size, country and need known (need matches no rule): 4 of the 5 ICP attributes
+    wh.add_fit(lead_id, KNOWN, ("industry_core", "size_core", "country_core"), known=4, tier="A")
 
 
 @pytest.mark.parametrize(
-    ("day", "version", "points", "tier"),
+    ("day", "version", "points"),
     [
-        pytest.param(date(2026, 2, 27), "icp-v1", 25 + 20 + 15, "A", id="v1-judges-february"),
-        pytest.param(date(2026, 3, 1), "icp-v2", 20 + 30 + 10, "B", id="v2-judges-from-its-effective-day"),
+        pytest.param(date(2026, 2, 27), "icp-v1", 25 + 20 + 15, id="v1-interval-holds-february"),
+        pytest.param(date(2026, 3, 1), "icp-v2", 20 + 30 + 10, id="v2-interval-from-its-effective-day"),
     ],
 )
-def test_fit_uses_the_icp_version_in_force_on_the_day(wh, day, version, points, tier):
+def test_fit_is_the_interval_holding_the_anchor(wh, day, version, points):
     fitting_lead(wh)
     scored = scores_on(wh, day)
     row = scored.summary.iloc[0]
-    assert (row.icp_version, row.fit_points, row.fit_score, row.icp_tier) == (version, points, float(points), tier)
+    assert (row.icp_version, row.fit_points, row.fit_score, row.icp_tier) == (version, points, float(points), "A")
     contributions = scored.fit_contributions
     assert set(contributions["rule_id"]) == {"industry_core", "size_core", "country_core"}
     assert contributions["points"].sum() == points
     assert set(contributions["icp_version"]) == {version}
-    # need is known (but matches no rule), seniority is not: 4 of the 5 ICP attributes are known
+    assert contributions["points"].tolist() == sorted(contributions["points"], reverse=True)
     assert row.profile_completeness == pytest.approx(4 / 5)
 
 
 @pytest.mark.parametrize(
-    ("valid_from", "known_on", "replaced_at", "replacement_known_on", "counts"),
+    ("valid_to", "counts"),
     [
-        pytest.param(KNOWN, None, None, None, True, id="known-and-current"),
-        pytest.param(end_of(date(2026, 2, 27)), None, None, None, False, id="observed-after-the-day"),
-        pytest.param(KNOWN, date(2026, 3, 2), None, None, False, id="observed-before-but-exported-after-the-day"),
-        pytest.param(KNOWN, None, datetime(2026, 2, 1), date(2026, 2, 1), False, id="replaced-before-the-day"),
-        pytest.param(KNOWN, None, datetime(2026, 2, 1), date(2026, 3, 2), True,
-                     id="replacement-exported-after-the-day"),
+        pytest.param(None, True, id="current"),
+        pytest.param(end_of(date(2026, 2, 27)), True, id="ends-at-the-days-end"),
+        pytest.param(end_of(date(2026, 2, 27)) - timedelta(microseconds=1), False, id="ends-at-the-last-instant"),
+        pytest.param(datetime(2026, 2, 1), False, id="ended-before-the-day"),
     ],
 )
-def test_fit_reads_the_profile_as_known_at_the_end_of_the_day(wh, valid_from, known_on, replaced_at,
-                                                              replacement_known_on, counts):
-    """The profile scoring reads for a day is the one known that day: a value observed earlier but
-    exported later is not, and a replacement exported later does not yet replace it."""
+def test_an_anchor_takes_the_interval_that_holds_its_instant(wh, valid_to, counts):
+    """Intervals are [valid_from, valid_to): the day-end anchor (the day's last instant) is inside an
+    interval that ends at the next midnight, not inside one that ends at that last instant."""
     wh.add_lead("L1", KNOWN)
-    wh.add_profile("L1", "industry", "software", valid_from, replaced_at, known_on=known_on)
-    if replaced_at is not None:
-        wh.add_profile("L1", "industry", "retail", replaced_at, known_on=replacement_known_on)
+    wh.add_fit("L1", KNOWN, ("industry_core",), valid_to=valid_to)
+    if valid_to is not None:
+        wh.add_fit("L1", valid_to, ())
     row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
     assert row.fit_points == (25 if counts else 0)
 
 
-def test_fit_score_is_capped_at_100_and_the_tier_follows_the_points(conn):
-    icp = {"big": (date(2025, 1, 1), None, 90, 50, [
-        ("industry_core", "industry", "software", 70, "Industry"),
-        ("size_core", "company_size", "51-200", 50, "Size"),
-    ])}
-    wh = Warehouse(conn, icp=icp)
-    wh.add_lead("L1", KNOWN)
-    wh.add_profile("L1", "industry", "software", KNOWN)
-    wh.add_profile("L1", "company_size", "51-200", KNOWN)
-    row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
-    assert (row.fit_points, row.fit_score, row.icp_tier) == (120, 100.0, "A")
-
-
-def test_a_lead_before_any_icp_version_has_no_fit(wh):
+def test_a_lead_before_any_fit_interval_has_no_fit(wh):
     wh.add_lead("L1", datetime(2024, 6, 1))
-    wh.add_profile("L1", "industry", "software", datetime(2024, 6, 1))
     row = scores_on(wh, date(2024, 6, 2)).summary.iloc[0]
-    assert pd.isna(row.icp_version)
-    assert (row.fit_points, row.fit_score) == (0, 0.0)
+    assert pd.isna(row.icp_version) and pd.isna(row.icp_tier)
+    assert (row.fit_points, row.fit_score, row.profile_completeness) == (0, 0.0, 0.0)
 
 
 def test_intent_signals_weigh_more_than_passive_ones(wh):
     day = date(2026, 2, 27)
     at = end_of(day) - timedelta(hours=2)
     events = {
-        "demo": lambda lead: wh.add_form(lead, "demo_request", at),
-        "pricing": lambda lead: wh.add_session(lead, at, "/pricing"),
-        "newsletter": lambda lead: wh.add_form(lead, "newsletter", at),
-        "open": lambda lead: wh.add_email_event(lead, "open", at),
+        "demo": lambda lead: wh.add_event(lead, "demo_request", at),
+        "pricing": lambda lead: wh.add_event(lead, "pricing_visit", at),
+        "newsletter": lambda lead: wh.add_event(lead, "newsletter", at),
+        "open": lambda lead: wh.add_event(lead, "email_open", at),
     }
     for lead, add in events.items():
         wh.add_lead(lead, KNOWN)
@@ -122,53 +111,25 @@ def test_engagement_halves_every_half_life(wh, age_days, share):
     day = date(2026, 2, 27)
     wh.add_lead("L1", KNOWN)
     last_instant = end_of(day) - timedelta(microseconds=1)
-    wh.add_form("L1", "demo_request", last_instant - timedelta(days=age_days))
+    wh.add_event("L1", "demo_request", last_instant - timedelta(days=age_days))
     row = scores_on(wh, day).summary.iloc[0]
     assert row.engagement_points == pytest.approx(SIGNAL_BY_NAME["demo_request"].weight * share)
 
 
 @pytest.mark.parametrize(
-    ("event_at", "identified_at", "counts"),
+    ("event_at", "known_from", "known_on", "counts"),
     [
-        pytest.param(datetime(2026, 2, 20), datetime(2026, 2, 20), True, id="before-the-day-and-identified"),
-        pytest.param(datetime(2026, 2, 28, 1), datetime(2026, 2, 28, 1), False, id="after-the-day"),
-        pytest.param(datetime(2026, 2, 20), datetime(2026, 2, 28, 9), False, id="visitor-identified-after-the-day"),
+        pytest.param(datetime(2026, 2, 20), None, None, True, id="before-the-day-and-tied"),
+        pytest.param(datetime(2026, 2, 28, 1), None, None, False, id="after-the-day"),
+        pytest.param(datetime(2026, 2, 20), datetime(2026, 2, 28, 9), None, False, id="tied-to-the-lead-after-the-day"),
+        pytest.param(datetime(2026, 2, 20), None, date(2026, 2, 28), False, id="exported-after-the-day"),
+        pytest.param(datetime(2026, 2, 20), datetime(2026, 2, 27, 23), date(2026, 2, 27), True,
+                     id="tied-and-exported-on-the-day"),
     ],
 )
-def test_only_behaviour_known_by_the_end_of_the_day_counts(wh, event_at, identified_at, counts):
+def test_only_behaviour_known_by_the_end_of_the_day_counts(wh, event_at, known_from, known_on, counts):
     wh.add_lead("L1", KNOWN)
-    wh.add_session("L1", event_at, "/pricing", visitor="cookie-2", identified_at=identified_at)
-    row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
-    assert bool(row.engagement_points > 0) is counts
-
-
-@pytest.mark.parametrize(
-    ("known_on", "counts"),
-    [
-        pytest.param(date(2026, 2, 20), True, id="exported-the-same-day"),
-        pytest.param(date(2026, 2, 28), False, id="exported-after-the-day"),
-    ],
-)
-def test_an_event_counts_only_once_its_record_is_known(wh, known_on, counts):
-    wh.add_lead("L1", KNOWN)
-    wh.add_form("L1", "demo_request", datetime(2026, 2, 20, 9), known_on=known_on)
-    row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
-    assert bool(row.engagement_points > 0) is counts
-
-
-@pytest.mark.parametrize(
-    ("identified_on", "counts"),
-    [
-        pytest.param(date(2026, 2, 21), True, id="tie-known-before-the-day"),
-        pytest.param(date(2026, 2, 28), False, id="tie-exported-after-the-day"),
-    ],
-)
-def test_a_session_counts_only_once_its_tie_to_the_lead_is_known(wh, identified_on, counts):
-    """The visitor was tied to the lead on 02-20 by a form whose record reached the warehouse on
-    ``identified_on``: before that day nobody could know the session was the lead's."""
-    wh.add_lead("L1", KNOWN)
-    wh.add_session("L1", datetime(2026, 2, 20, 9), "/pricing", identified_at=datetime(2026, 2, 20, 10),
-                   identified_on=identified_on)
+    wh.add_event("L1", "pricing_visit", event_at, known_from=known_from, known_on=known_on)
     row = scores_on(wh, date(2026, 2, 27)).summary.iloc[0]
     assert bool(row.engagement_points > 0) is counts
 
@@ -176,9 +137,9 @@ def test_a_session_counts_only_once_its_tie_to_the_lead_is_known(wh, identified_
 def test_contributions_add_up_to_the_scores(wh):
     fitting_lead(wh)
     day = date(2026, 2, 27)
-    wh.add_form("L1", "demo_request", datetime(2026, 2, 26, 9))
-    wh.add_session("L1", datetime(2026, 2, 20, 9), "/pricing")
-    wh.add_email_event("L1", "click", datetime(2026, 2, 10, 9))
+    wh.add_event("L1", "demo_request", datetime(2026, 2, 26, 9))
+    wh.add_event("L1", "pricing_visit", datetime(2026, 2, 20, 9))
+    wh.add_event("L1", "email_click", datetime(2026, 2, 10, 9))
     scored = scores_on(wh, day)
     row = scored.summary.iloc[0]
     engagement = scored.engagement_contributions

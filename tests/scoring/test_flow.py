@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from lead_sla.flows.scoring import score
 from lead_sla.ops.lock import warehouse_lock
 from lead_sla.scoring.cli import app
-from lead_sla.scoring.settings import ScoringSettings
+from lead_sla.settings import Settings
 from lead_sla.scoring.tables import DAY_TABLES, LEAD_SCORES
 from tests.support.project import PROJECT_ROOT
 from tests.scoring.builders import TZ, Warehouse, build_history
@@ -38,7 +38,7 @@ def synthetic_warehouse(tmp_path: Path) -> Path:
 
 def test_score_flow_writes_the_day_exports_it_and_pushes_only_when_configured(prefect_harness, tmp_path: Path):
     warehouse = synthetic_warehouse(tmp_path)
-    settings = ScoringSettings(
+    settings = Settings(
         project_root=PROJECT_ROOT, warehouse_path=warehouse, reporting_timezone=TZ, crm_tasks_url=None,
         scoring_min_labelled_leads=50, scoring_min_conversions=10, scoring_horizon_days=30,
         scoring_validation_days=20, scoring_tasks_per_owner=3, http_backoff_seconds=0.0,

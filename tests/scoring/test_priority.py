@@ -55,12 +55,12 @@ def owner_with_six_leads(wh: Warehouse) -> None:
     deadline's urgency and business minutes come as fct_sales_sla has them."""
     wh.add_user("USR-A", "Ann Rep", "Europe/Warsaw")
     fits = {
-        "due40": [("industry", "retail")],                                     # 0 points, due in 40 business minutes
-        "overdue": [("country", "US")],                                          # 10 points, missed yesterday 15:00
-        "due180": [("need", "lead_routing")],                                   # 25 points, due in 180 minutes
-        "due540": [("industry", "software"), ("company_size", "51-200")],       # 50 points, due in 540 minutes
-        "touched": [("industry", "software"), ("company_size", "51-200"), ("need", "lead_routing")],  # 75, met
-        "stale": [("industry", "software"), ("need", "lead_routing")],          # 45 points, missed in February
+        "due40": (),                                                   # 0 points, due in 40 business minutes
+        "overdue": ("country_core",),                                  # 10 points, missed yesterday 15:00
+        "due180": ("need_core",),                                      # 25 points, due in 180 minutes
+        "due540": ("industry_core", "size_core"),                      # 50 points, due in 540 minutes
+        "touched": ("industry_core", "size_core", "need_core"),        # 75, met
+        "stale": ("industry_core", "need_core"),                       # 45 points, missed in February
     }
     deadlines = {  # due time, rep_urgency, rep_business_minutes_to_due, status
         "due40": (datetime(2026, 3, 3, 9, 40), "deadline_ahead", 40.0, "pending"),
@@ -73,14 +73,13 @@ def owner_with_six_leads(wh: Warehouse) -> None:
     for lead, values in fits.items():
         wh.add_lead(lead, KNOWN, stage="mql", owner="USR-A", first_name=lead.title(), last_name="Doe",
                     mql_at=datetime(2026, 3, 2, 8))
-        for attribute, value in values:
-            wh.add_profile(lead, attribute, value, KNOWN)
+        wh.add_fit(lead, KNOWN, values)
         due, urgency, minutes, status = deadlines[lead]
         wh.add_handoff(f"H-{lead}", lead, datetime(2026, 3, 2, 8), owner="USR-A", due_at=due, status=status,
                        first_touch_at=datetime(2026, 3, 2, 10) if status == "met" else None,
                        urgency=urgency, minutes_to_due=minutes)
-    wh.add_form("due180", "demo_request", datetime(2026, 3, 2, 22, 0))
-    wh.add_session("due540", datetime(2026, 3, 1, 12, 0), "/pricing")
+    wh.add_event("due180", "demo_request", datetime(2026, 3, 2, 22, 0))
+    wh.add_event("due540", "pricing_visit", datetime(2026, 3, 1, 12, 0))
     wh.built_as_of(DAY)
 
 
@@ -115,11 +114,11 @@ def test_deadlines_that_can_be_met_come_first_then_recent_misses_then_score_then
 def test_within_deadlines_ahead_the_soonest_goes_first_and_elsewhere_the_better_lead(wh):
     owner_with_six_leads(wh)
     wh.add_lead("due50", KNOWN, stage="mql", owner="USR-A", mql_at=datetime(2026, 3, 2, 8))
-    wh.add_profile("due50", "industry", "software", KNOWN)
+    wh.add_fit("due50", KNOWN, ("industry_core",))
     wh.add_handoff("H-due50", "due50", datetime(2026, 3, 2, 8), owner="USR-A", due_at=datetime(2026, 3, 3, 9, 50),
                    urgency="deadline_ahead", minutes_to_due=50.0)
     wh.add_lead("overdue2", KNOWN, stage="mql", owner="USR-A", mql_at=datetime(2026, 3, 2, 8))
-    wh.add_profile("overdue2", "industry", "software", KNOWN)
+    wh.add_fit("overdue2", KNOWN, ("industry_core",))
     wh.add_handoff("H-overdue2", "overdue2", datetime(2026, 3, 2, 8), owner="USR-A", due_at=datetime(2026, 3, 2, 16),
                    status="open_breach", urgency="recently_overdue", minutes_to_due=-60.0)
     wh.built_as_of(DAY)
@@ -197,7 +196,7 @@ def test_a_deactivated_reps_leads_need_an_owner_and_get_no_list(wh):
     wh.add_user("USR-Z", "Zoe Gone", active=False, deactivated_at=datetime(2026, 2, 27, 17, 30))
     wh.add_lead("orphan", KNOWN, stage="mql", owner="USR-Z", first_name="Olga", last_name="Orphan",
                 mql_at=datetime(2026, 2, 25, 8))
-    wh.add_profile("orphan", "industry", "software", KNOWN)
+    wh.add_fit("orphan", KNOWN, ("industry_core",))
     wh.add_handoff("H-orphan", "orphan", datetime(2026, 2, 25, 8), owner="USR-Z", due_at=datetime(2026, 2, 25, 12),
                    status="met", first_touch_at=datetime(2026, 2, 25, 10))
     wh.add_lead("unrouted", KNOWN, stage="mql", first_name="Una", last_name="Unrouted", mql_at=datetime(2026, 3, 2, 8))

@@ -10,7 +10,7 @@ import pytest
 
 from lead_sla.scoring.features import FEATURES
 from lead_sla.scoring.model import labelled_history, matured_before, train_model
-from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.sources import history_anchors
 from tests.scoring.builders import TZ, Warehouse, end_of
 
@@ -23,20 +23,21 @@ WON = datetime(2026, 1, 20, 15, 0)
 def converted_lead(wh: Warehouse, *, with_later_facts: bool) -> None:
     """A retail lead that requests a demo, is handed off and wins; optionally, facts after the win."""
     wh.add_lead("L1", KNOWN, stage="customer", owner="USR-A", mql_at=HANDED_OFF, customer_at=WON)
-    wh.add_profile("L1", "industry", "retail", KNOWN, datetime(2026, 1, 25) if with_later_facts else None)
-    wh.add_profile("L1", "country", "US", KNOWN)
-    wh.add_form("L1", "demo_request", KNOWN)
-    wh.add_session("L1", KNOWN - timedelta(days=2), "/")
+    # retail matches no rule; industry and country are known, the country matches
+    wh.add_fit("L1", KNOWN, ("country_core",), valid_to=datetime(2026, 1, 25) if with_later_facts else None, known=2)
+    wh.add_event("L1", "demo_request", KNOWN)
+    wh.add_event("L1", "web_visit", KNOWN - timedelta(days=2))
     wh.add_handoff("H1", "L1", HANDED_OFF, owner="USR-A", due_at=HANDED_OFF + timedelta(hours=1), status="met",
                    first_touch_at=HANDED_OFF + timedelta(minutes=30))
     if with_later_facts:
         # After the outcome: the CRM corrects the industry, the customer looks at pricing, clicks, asks a demo.
-        wh.add_profile("L1", "industry", "software", datetime(2026, 1, 25))
-        wh.add_profile("L1", "company_size", "51-200", datetime(2026, 1, 26))
+        wh.add_fit("L1", datetime(2026, 1, 25), ("industry_core", "country_core"), valid_to=datetime(2026, 1, 26),
+                   known=2)
+        wh.add_fit("L1", datetime(2026, 1, 26), ("industry_core", "size_core", "country_core"), known=3)
         for day in range(3):
-            wh.add_session("L1", datetime(2026, 1, 26 + day, 11), "/pricing")
-        wh.add_email_event("L1", "click", datetime(2026, 1, 27, 9))
-        wh.add_form("L1", "demo_request", datetime(2026, 2, 2, 9))
+            wh.add_event("L1", "pricing_visit", datetime(2026, 1, 26 + day, 11))
+        wh.add_event("L1", "email_click", datetime(2026, 1, 27, 9))
+        wh.add_event("L1", "demo_request", datetime(2026, 2, 2, 9))
 
 
 def l1_rows(with_later_facts: bool) -> pd.DataFrame:

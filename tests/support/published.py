@@ -19,7 +19,6 @@ class PublishedDemo:
 
     @property
     def database(self) -> Path:
-        assert self.settings.published_dir is not None
         return self.settings.published_dir / DATABASE_NAME
 
     def query(self, sql: str, params: list | None = None) -> list[tuple]:

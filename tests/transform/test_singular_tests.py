@@ -40,6 +40,12 @@ VIOLATIONS: dict[str, str] = {
     "assert_fit_intervals_chain_without_gaps_or_overlaps": """
         update intermediate.int_lead_fit_scored set valid_to = valid_to + interval 1 second
         where rowid = (select min(rowid) from intermediate.int_lead_fit_scored where valid_to is not null)""",
+    "assert_known_fit_intervals_chain_without_gaps_or_overlaps": """
+        update marts.dim_lead_fit_history set valid_to = valid_to + interval 1 second
+        where rowid = (select min(rowid) from marts.dim_lead_fit_history where valid_to is not null)""",
+    "assert_fit_contributions_add_up_to_the_fit": """
+        update marts.fct_lead_fit_contributions set points = points + 1
+        where rowid = (select min(rowid) from marts.fct_lead_fit_contributions)""",
     "assert_latest_profile_value_is_the_current_history_value": """
         update marts.dim_lead_profiles set industry = industry || ' (changed)'
         where lead_id = (select min(lead_id) from marts.dim_lead_profiles where industry is not null)""",

@@ -28,7 +28,6 @@ from lead_sla.scoring.daily import ModelChoice, ScoredDay, score_day, train_for_
 from lead_sla.icp.next_question import write_next_questions
 from lead_sla.scoring.exports import ExportResult, export_day, read_tasks
 from lead_sla.scoring.push import PushReport, describe_report, push_day_tasks
-from lead_sla.scoring.settings import ScoringSettings, scoring_settings
 from lead_sla.settings import Settings
 from lead_sla.warehouse import open_warehouse
 
@@ -50,7 +49,7 @@ class ScoreResult:
 
 
 @task(task_run_name="score-train-{run_date}")
-def train(settings: ScoringSettings, run_date: date) -> ModelChoice:
+def train(settings: Settings, run_date: date) -> ModelChoice:
     """Train and register the day's model, or decline below the minimum. Side effect: a registry row."""
     conn = open_warehouse(settings)
     try:
@@ -60,7 +59,7 @@ def train(settings: ScoringSettings, run_date: date) -> ModelChoice:
 
 
 @task(task_run_name="score-leads-{run_date}")
-def score_leads(settings: ScoringSettings, run_date: date, choice: ModelChoice) -> ScoredDay:
+def score_leads(settings: Settings, run_date: date, choice: ModelChoice) -> ScoredDay:
     """Score the open leads and rank the lists. Side effect: the day's rows, in one transaction."""
     conn = open_warehouse(settings)
     try:
@@ -71,7 +70,7 @@ def score_leads(settings: ScoringSettings, run_date: date, choice: ModelChoice) 
 
 
 @task(task_run_name="score-export-{run_date}")
-def export(settings: ScoringSettings, run_date: date) -> ExportResult:
+def export(settings: Settings, run_date: date) -> ExportResult:
     """Write the CSVs, CRM task payloads and the forms tool's next questions. Side effect: the day's export folder."""
     conn = open_warehouse(settings)
     try:
@@ -83,7 +82,7 @@ def export(settings: ScoringSettings, run_date: date) -> ExportResult:
 
 
 @task(task_run_name="score-push-{run_date}")
-def push(settings: ScoringSettings, run_date: date, tasks_file: Path) -> PushReport:
+def push(settings: Settings, run_date: date, tasks_file: Path) -> PushReport:
     """Send the exported tasks to the CRM (the client retries transient failures). Side effect: CRM tasks."""
     conn = open_warehouse(settings)
     try:
@@ -95,7 +94,7 @@ def push(settings: ScoringSettings, run_date: date, tasks_file: Path) -> PushRep
 @flow(name="score", flow_run_name="score-{run_date}", log_prints=True)
 def score(run_date: date, settings: Settings | None = None) -> ScoreResult:
     """Score ``run_date`` from its marts; idempotent: a rerun replaces the day and sends no duplicate task."""
-    config = scoring_settings(settings)
+    config = settings if settings is not None else Settings()
     logger = get_run_logger()
     choice = train(config, run_date)
     if choice.model_version is None:

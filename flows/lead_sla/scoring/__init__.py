@@ -11,7 +11,7 @@ from lead_sla.scoring.features import AnchorScores, FEATURES, score_anchors
 from lead_sla.scoring.model import ModelDecision, TrainedModel, labelled_history, load_estimator, train_model
 from lead_sla.scoring.priority import URGENCY_BUCKETS, build_priority_list, urgency_bucket
 from lead_sla.scoring.push import CrmTaskClient, PushReport, push_day_tasks, push_tasks
-from lead_sla.scoring.settings import ModelPolicy, ScoringSettings, scoring_settings
+from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.sources import ScoringInputError, day_end_utc
 from lead_sla.scoring.tables import ensure_scoring_schema, write_day
 
@@ -27,7 +27,6 @@ __all__ = [
     "PushReport",
     "ScoredDay",
     "ScoringInputError",
-    "ScoringSettings",
     "TrainedModel",
     "URGENCY_BUCKETS",
     "build_priority_list",
@@ -43,7 +42,6 @@ __all__ = [
     "run_backtest",
     "score_anchors",
     "score_day",
-    "scoring_settings",
     "task_payload",
     "train_for_day",
     "train_model",

@@ -17,7 +17,7 @@ from rich.table import Table
 
 from lead_sla.cli_settings import load_settings
 from lead_sla.scoring.backtest import BacktestReport, run_backtest
-from lead_sla.scoring.settings import ModelPolicy, ScoringSettings
+from lead_sla.settings import ModelPolicy, Settings
 
 app = typer.Typer(
     name="score",
@@ -29,8 +29,8 @@ console = Console()
 err = Console(stderr=True)
 
 
-def _settings() -> ScoringSettings:
-    return load_settings(ScoringSettings, err)
+def _settings() -> Settings:
+    return load_settings(Settings, err)
 
 
 def _parse_day(value: str, option: str) -> date:

@@ -1,7 +1,8 @@
 """Engagement: what a lead did recently, weighted by intent and decayed with time, 0 to 100.
 
-Every behaviour event of the lead known at the anchor (at or before it, and already tied to the
-lead by then) adds its signal's weight times ``0.5 ** (age_days / HALF_LIFE_DAYS)``. The sum, in
+Every behaviour event of the lead known at the anchor (``marts.fct_engagement_events``, where dbt
+ties events to leads and names their signal: at or before the anchor, already tied to the lead by
+then, and exported by the anchor's day) adds its signal's weight times ``0.5 ** (age_days / HALF_LIFE_DAYS)``. The sum, in
 *engagement points*, maps onto 0–100 with ``100 * (1 - exp(-points / SATURATION_POINTS))``: a
 demo request made just now (40 points) gives 63, the same request two weeks ago 39, a newsletter
 open today 2.5. Events older than ``LOOKBACK_DAYS`` are ignored (their weight is below 0.02 %).
@@ -89,8 +90,8 @@ order by anchors.row_id, events.signal
 def signals_for_anchors(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per anchor and signal: ``events`` counted, ``decayed_events`` (each weighted by its age) and ``last_event_at``.
 
-    Needs the temporary anchors and events tables (:func:`~lead_sla.scoring.sources.load_anchors`,
-    :func:`~lead_sla.scoring.sources.load_events`). Anchors without any event have no row.
+    Needs the temporary anchors table (:func:`~lead_sla.scoring.sources.load_anchors`). Anchors
+    without any event have no row.
     """
     return conn.execute(SIGNALS_SQL).df()
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from lead_sla.scoring.engagement import SIGNALS, engagement_scores, signals_for_anchors
 from lead_sla.scoring.fit import fit_for_anchors
-from lead_sla.scoring.sources import ANCHORS, LEADS, load_anchors, load_events
+from lead_sla.scoring.sources import ANCHORS, LEADS, load_anchors
 
 FIT_WEIGHT = 0.6
 ENGAGEMENT_WEIGHT = 0.4
@@ -73,7 +73,6 @@ def score_anchors(conn: duckdb.DuckDBPyConnection, anchors: pd.DataFrame) -> Anc
     UTC) and ``anchor_date``. Only what was known at each anchor is used.
     """
     load_anchors(conn, anchors)
-    load_events(conn)
     fit_summary, fit_contributions = fit_for_anchors(conn)
     engagement_summary, engagement_contributions = engagement_scores(signals_for_anchors(conn))
     stages = conn.execute(_STAGES_SQL).df()

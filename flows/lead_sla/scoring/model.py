@@ -36,7 +36,7 @@ from sklearn.preprocessing import StandardScaler
 
 from lead_sla.scoring.features import FEATURES, score_anchors
 from lead_sla.scoring.metrics import ScorerMetrics, evaluate
-from lead_sla.scoring.settings import ModelPolicy
+from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.sources import history_anchors
 from lead_sla.scoring.tables import MODEL_REGISTRY
 

@@ -10,9 +10,10 @@ transient.
 
 Safety
 ------
-:class:`CrmTaskClient` is the CRM API client of :mod:`lead_sla.sources.http_api` (same
-constructor checks, timeout, token handling, exponential backoff with jitter, ``Retry-After``,
-retry cap) with a POST added; retrying a POST is safe because the key makes it idempotent.
+:class:`CrmTaskClient` is the CRM API client of :mod:`lead_sla.sources.http_api` with a POST
+added: the same constructor checks, token handling and one ``send_with_retries`` (timeout,
+exponential backoff with jitter, ``Retry-After``, retry cap); retrying a POST is safe because the
+key makes it idempotent.
 :func:`push_tasks` keeps a ledger, ``scoring.crm_task_pushes``: a task already accepted is not
 sent again, so repeating a push sends nothing new; a task accepted by the CRM whose ledger row
 was lost (a crash between the two) is sent again under the same key and the CRM refuses the
@@ -33,21 +34,14 @@ import duckdb
 import httpx
 
 from lead_sla.ops.runlog import utc_now
-from lead_sla.scoring.settings import ScoringSettings
+from lead_sla.settings import Settings
 from lead_sla.scoring.tables import CRM_TASK_PUSHES, ensure_scoring_schema
-from lead_sla.sources.http_api import (
-    CrmApiAuthError,
-    CrmApiClient,
-    CrmApiError,
-    CrmApiRetriesExhausted,
-    parse_retry_after,
-)
+from lead_sla.sources.http_api import CrmApiAuthError, CrmApiClient, CrmApiError
 
 logger = logging.getLogger(__name__)
 
 TASKS_PATH = "/v1/tasks"
 _STREAM = "tasks"  # what CrmApiError names as the "stream" for task requests
-_PERMANENT_TRANSPORT_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 _BODY_SNIPPET_CHARS = 200
 
 
@@ -77,7 +71,7 @@ class CrmTaskClient(CrmApiClient):
     """The CRM API client with task creation (``POST /v1/tasks``) added."""
 
     @classmethod
-    def for_tasks(cls, settings: ScoringSettings, *, sleep: Callable[[float], None] = time.sleep) -> CrmTaskClient:
+    def for_tasks(cls, settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> CrmTaskClient:
         """A client for ``crm_tasks_url`` with the task token and the ``http_*`` settings."""
         if not settings.crm_tasks_url:
             raise ValueError("crm_tasks_url is not set (LEAD_SLA_CRM_TASKS_URL)")
@@ -98,40 +92,16 @@ class CrmTaskClient(CrmApiClient):
         http_request = self._http.build_request(
             "POST", TASKS_PATH, json=task, headers={"Idempotency-Key": idempotency_key}, timeout=self._timeout
         )
-        request = f"POST {TASKS_PATH} (Idempotency-Key {idempotency_key})"
-        attempts = 0
-        while True:
-            attempts += 1
-            retry_after: float | None = None
-            try:
-                response = self._http.send(http_request)
-            except _PERMANENT_TRANSPORT_ERRORS as exc:
-                raise CrmApiError(f"CRM task request cannot be sent: {request}: {_describe(exc)}",
-                                  _STREAM, request) from exc
-            except httpx.TransportError as exc:
-                failure, status = _describe(exc), None
-            except httpx.RequestError as exc:
-                raise CrmApiError(f"CRM task request failed: {request}: {_describe(exc)}", _STREAM, request) from exc
-            else:
-                status = response.status_code
-                if status in (200, 201, 409):
-                    return TaskAccepted(status, _task_id(response), already_existed=status != 201)
-                failure = f"HTTP {status} {response.reason_phrase}".rstrip()
-                if status != 429 and status < 500:
-                    self._refuse(request, response, failure)
-                retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if attempts > self._max_retries:
-                raise CrmApiRetriesExhausted(
-                    f"CRM task API gave up after {attempts} attempts ({self._max_retries} retries): {request}; "
-                    f"last error: {failure}",
-                    _STREAM,
-                    request,
-                    status,
-                )
-            wait = self._wait_before_retry(attempts, retry_after)
-            logger.warning("CRM %s failed (%s); retry %d of %d in %.2f s", request, failure, attempts,
-                           self._max_retries, wait)
-            self._sleep(wait)
+        response = self.send_with_retries(
+            http_request,
+            request=f"POST {TASKS_PATH} (Idempotency-Key {idempotency_key})",
+            subject="task",
+            stream=_STREAM,
+            accept=(200, 201, 409),
+            refuse=self._refuse,
+        )
+        status = response.status_code
+        return TaskAccepted(status, _task_id(response), already_existed=status != 201)
 
     def _refuse(self, request: str, response: httpx.Response, failure: str) -> NoReturn:
         status = response.status_code
@@ -145,11 +115,6 @@ class CrmTaskClient(CrmApiClient):
             f"CRM task API rejected {request} with {failure}" + (f"; response: {snippet}" if snippet else ""),
             _STREAM, request, status,
         )
-
-
-def _describe(exc: Exception) -> str:
-    detail = str(exc).strip()
-    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 def _task_id(response: httpx.Response) -> str | None:
@@ -200,7 +165,7 @@ def push_tasks(conn: duckdb.DuckDBPyConnection, tasks: Sequence[dict[str, object
     return report
 
 
-def push_day_tasks(conn: duckdb.DuckDBPyConnection, tasks: Sequence[dict[str, object]], settings: ScoringSettings,
+def push_day_tasks(conn: duckdb.DuckDBPyConnection, tasks: Sequence[dict[str, object]], settings: Settings,
                    *, sleep: Callable[[float], None] = time.sleep) -> PushReport:
     """Push ``tasks`` to ``settings.crm_tasks_url``; without a configured target send nothing."""
     if not settings.crm_tasks_url:

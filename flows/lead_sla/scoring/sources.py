@@ -1,23 +1,26 @@
 """What the scoring reads from the warehouse, in one place, and the *anchors* it scores.
 
-Inputs (all as built for day D: staging views and intermediate tables of the same build carry
-the same as-of instant as the marts):
+Scoring reads marts only, each declared as a dependency of the ``lead_scoring`` exposure in
+``dbt_project/models/exposures/_exposures.yml`` (so renaming one fails ``dbt parse``, not the
+night; a test checks the two lists agree). All are built for day D:
 
 | input | table | why |
 |---|---|---|
 | open leads, owners, stages, milestone times | ``marts.dim_leads`` | who is scored, and labels (``became_customer_at``) |
-| profile as of any instant | ``marts.dim_lead_profile_history`` | fit on D, and at each training anchor |
+| fit as each night knew it, and its rules | ``marts.dim_lead_fit_history``, ``marts.fct_lead_fit_contributions`` | fit on D and at each training anchor (dbt computes the ICP rules; scoring looks the anchor's interval up) |
+| behaviour events, named by signal | ``marts.fct_engagement_events`` | engagement (dbt ties events to leads and names their signal; scoring weighs and decays them) |
 | handoffs, SLA due times, statuses and urgency | ``marts.fct_sales_sla`` | the order of the lists (``rep_urgency``, ``rep_business_minutes_to_due``); handoff anchors |
-| ICP versions and rules | ``config.icp_versions``, ``config.icp_rules`` | the fit score |
-| behaviour: forms, sessions, e-mail clicks/opens | ``staging.stg_marketing__form_submissions``, ``intermediate.int_sessions_attributed``, ``staging.stg_marketing__email_events``, ``intermediate.int_identities_stitched`` | engagement (no mart exposes events per lead yet) |
 | reps' names, zones, active or not | ``marts.dim_reps`` | the CRM tasks ("due 14:30 Europe/Warsaw"); no list for a deactivated rep |
 
 An *anchor* is a (lead, instant) at which a lead is scored with only what was known at that
 instant: ``score`` anchors are the open leads at the end of day D; the learned model learns from
 ``lead`` anchors (each lead at the end of the day it became known: its first nightly score) and
 ``handoff`` anchors (each handoff to sales, at the instant of the handoff). A day-end anchor is
-the day's last instant (:func:`last_instant_of`): what happened at or before it counts. Anchors live in a
-connection-local temporary table, :data:`ANCHORS`, that the feature queries join on.
+the day's last instant (:func:`last_instant_of`): what happened at or before it counts. Every
+anchor's ``anchor_date`` is the reporting day holding ``anchor_at``, so "known at the anchor" is
+"known by a run of that day at that instant", which is what ``dim_lead_fit_history`` and
+``fct_engagement_events`` let a query pick. Anchors live in a connection-local temporary table,
+:data:`ANCHORS`, that the feature queries join on.
 """
 
 from __future__ import annotations
@@ -29,36 +32,29 @@ import duckdb
 import pandas as pd
 
 LEADS = "marts.dim_leads"
-PROFILE_HISTORY = "marts.dim_lead_profile_history"
+FIT_HISTORY = "marts.dim_lead_fit_history"
+FIT_CONTRIBUTIONS = "marts.fct_lead_fit_contributions"
+EVENTS = "marts.fct_engagement_events"
 HANDOFFS = "marts.fct_sales_sla"
-ICP_VERSIONS = "config.icp_versions"
-ICP_RULES = "config.icp_rules"
-IDENTITIES = "intermediate.int_identities_stitched"
-SESSIONS = "intermediate.int_sessions_attributed"
-FORMS = "staging.stg_marketing__form_submissions"
-EMAIL_EVENTS = "staging.stg_marketing__email_events"
 REPS = "marts.dim_reps"
 
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     LEADS: ("lead_id", "contact_id", "email", "first_name", "last_name", "company_name", "owner_id",
             "lifecycle_stage", "is_deleted", "first_known_at", "first_known_date", "became_mql_at",
             "became_sql_at", "became_customer_at", "is_open"),
-    PROFILE_HISTORY: ("lead_id", "attribute", "attribute_value", "valid_from", "valid_to", "known_on"),
+    FIT_HISTORY: ("lead_id", "valid_from", "valid_to", "icp_version", "fit_points", "fit_score", "icp_tier",
+                  "profile_completeness"),
+    FIT_CONTRIBUTIONS: ("lead_id", "valid_from", "valid_to", "icp_version", "rule_id", "attribute",
+                        "attribute_value", "points", "label"),
+    EVENTS: ("lead_id", "signal", "event_at", "known_from", "known_on"),
     HANDOFFS: ("handoff_id", "contact_id", "handoff_number", "handed_off_at", "handoff_date", "owner_id",
                "rep_owner_id", "priority", "sla_due_at", "rep_sla_due_at", "sla_status", "rep_sla_status",
                "rep_urgency", "rep_business_minutes_to_due", "is_routing_breach", "outcome", "first_touch_at",
                "evaluated_as_of"),
-    ICP_VERSIONS: ("icp_version", "effective_from", "effective_to", "tier_a_min_points", "tier_b_min_points"),
-    ICP_RULES: ("icp_version", "rule_id", "attribute", "attribute_value", "points", "label"),
-    IDENTITIES: ("identifier_type", "identifier", "lead_id", "identified_at", "identified_on"),
-    SESSIONS: ("visitor_id", "lead_id", "started_at", "landing_page", "known_on"),
-    FORMS: ("email", "form_type", "submitted_at", "known_on"),
-    EMAIL_EVENTS: ("email", "event_type", "occurred_at", "known_on"),
     REPS: ("owner_id", "name", "timezone", "is_active", "deactivated_at"),
 }
 
 ANCHORS = "scoring_anchors"
-EVENTS = "scoring_events"
 
 # Lifecycle stages after which a lead is no longer worked. "Open" is defined in open_lead_anchors.
 CLOSED_STAGES = ("customer", "disqualified")
@@ -230,71 +226,3 @@ def history_anchors(conn: duckdb.DuckDBPyConnection, timezone: str, horizon_days
     rows["label"] = (within & before_next).astype("int64")
     rows["matures_at"] = rows["anchor_at"] + horizon
     return rows.sort_values("row_id", kind="stable").reset_index(drop=True)
-
-
-def load_events(conn: duckdb.DuckDBPyConnection) -> int:
-    """(Re)create the temporary :data:`EVENTS` table: one row per behaviour event of a lead.
-
-    Columns: ``lead_id``, ``signal`` (see :mod:`lead_sla.scoring.engagement`), ``event_at``,
-    ``known_from``, the instant the event could first be tied to the lead (its own time, or later
-    when the visitor or e-mail was identified later), and ``known_on``, the day both its record and
-    the record tying it to the lead had reached the warehouse. An anchor counts an event only when ``event_at`` and ``known_from`` are at or
-    before it and ``known_on`` is not after its day, so a session stitched to the lead, or an
-    export that arrived, after the anchor does not leak back into it.
-    """
-    conn.execute(
-        f"""
-        create or replace temp table {EVENTS} as
-        with identities as (
-            select identifier_type, identifier, lead_id, identified_at, identified_on
-            from {IDENTITIES}
-            where lead_id is not null
-        ),
-        forms as (
-            select
-                ids.lead_id,
-                case forms.form_type
-                    when 'demo_request' then 'demo_request'
-                    when 'contact_sales' then 'contact_sales'
-                    when 'trial' then 'trial'
-                    when 'webinar' then 'webinar'
-                    when 'content_download' then 'content_download'
-                    when 'newsletter' then 'newsletter'
-                end as signal,
-                forms.submitted_at as event_at,
-                greatest(forms.submitted_at, coalesce(ids.identified_at, forms.submitted_at)) as known_from,
-                greatest(forms.known_on, coalesce(ids.identified_on, forms.known_on)) as known_on
-            from {FORMS} as forms
-            inner join identities as ids
-                on ids.identifier_type = 'email' and ids.identifier = forms.email
-        ),
-        sessions as (
-            select
-                sessions.lead_id,
-                case when sessions.landing_page like '%/pricing%' then 'pricing_visit' else 'web_visit' end as signal,
-                sessions.started_at as event_at,
-                greatest(sessions.started_at, coalesce(ids.identified_at, sessions.started_at)) as known_from,
-                greatest(sessions.known_on, coalesce(ids.identified_on, sessions.known_on)) as known_on
-            from {SESSIONS} as sessions
-            left join identities as ids
-                on ids.identifier_type = 'visitor' and ids.identifier = sessions.visitor_id
-            where sessions.lead_id is not null
-        ),
-        emails as (
-            select
-                ids.lead_id,
-                case events.event_type when 'click' then 'email_click' when 'open' then 'email_open' end as signal,
-                events.occurred_at as event_at,
-                greatest(events.occurred_at, coalesce(ids.identified_at, events.occurred_at)) as known_from,
-                greatest(events.known_on, coalesce(ids.identified_on, events.known_on)) as known_on
-            from {EMAIL_EVENTS} as events
-            inner join identities as ids
-                on ids.identifier_type = 'email' and ids.identifier = events.email
-            where events.event_type in ('click', 'open')
-        )
-        select cast(lead_id as varchar) as lead_id, signal, event_at, known_from, cast(known_on as date) as known_on
-        from (select * from forms union all select * from sessions union all select * from emails)
-        where signal is not null and event_at is not null
-        """
-    )
-    return int(conn.execute(f"select count(*) from {EVENTS}").fetchall()[0][0])

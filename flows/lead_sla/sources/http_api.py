@@ -18,10 +18,11 @@ with the header ``Authorization: Bearer <token>`` answers ``200`` with the JSON 
 
 The client
 ----------
-:class:`CrmApiClient` sends every request with an explicit timeout, checks the status,
-retries ``429``, ``5xx``, timeouts and dropped connections with exponential backoff (plus a
-small seeded jitter) or the server's ``Retry-After``, both capped by a maximum wait, and
-fails at once on any other status. :meth:`CrmApiClient.iter_pages` yields each page as it
+:class:`CrmApiClient` is the one client of the CRM: extraction reads streams with it, and
+scoring's task push (:mod:`lead_sla.scoring.push`) sends tasks with it. Every request goes through
+:meth:`CrmApiClient.send_with_retries`: an explicit timeout, the status checked, ``429``, ``5xx``,
+timeouts and dropped connections retried with exponential backoff (plus a small seeded jitter) or
+the server's ``Retry-After``, both capped by a maximum wait, and any other status failing at once. :meth:`CrmApiClient.iter_pages` yields each page as it
 arrives; landing a page and storing its cursor is the extraction layer's job.
 
 The token is a :class:`~pydantic.SecretStr`; it only ever goes into the ``Authorization``
@@ -34,7 +35,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -300,14 +301,28 @@ class CrmApiClient:
             seen_cursors.add(next_cursor)
             cursor = next_cursor
 
-    # --- one page, with retries --------------------------------------------------------
+    # --- one request, with retries (every call to the CRM goes through here) -----------
 
-    def _get(self, stream: Stream, params: dict[str, str]) -> tuple[str, bytes]:
-        """GET one page; return the request description and the body of the 200 response."""
-        http_request = self._http.build_request(
-            "GET", f"{API_VERSION_PATH}/{stream.name}", params=params, timeout=self._timeout
-        )
-        request = f"GET {unquote(http_request.url.raw_path.decode('ascii'))}"
+    def send_with_retries(
+        self,
+        http_request: httpx.Request,
+        *,
+        request: str,
+        subject: str,
+        stream: str,
+        accept: Container[int],
+        refuse: Callable[[str, httpx.Response, str], NoReturn],
+    ) -> httpx.Response:
+        """Send ``http_request`` until the CRM answers a status in ``accept``; return that response.
+
+        ``429``, ``5xx``, timeouts and dropped connections are retried (``max_retries`` times, with
+        :meth:`_wait_before_retry` between attempts), then :class:`CrmApiRetriesExhausted`; any
+        other status goes to ``refuse(request, response, failure)``, which raises; a request that
+        cannot be sent at all raises :class:`CrmApiError` at once. ``request`` describes the call
+        in messages (never the token); ``subject`` names what is asked for ("stream 'contacts'",
+        "task"), ``stream`` goes on the errors. Retrying is only safe for idempotent requests: a GET,
+        or a POST carrying an idempotency key.
+        """
         attempts = 0
         while True:
             attempts += 1
@@ -315,32 +330,26 @@ class CrmApiClient:
             try:
                 response = self._http.send(http_request)
             except _PERMANENT_TRANSPORT_ERRORS as exc:
-                raise CrmApiError(
-                    f"CRM API request for stream {stream.name!r} cannot be sent: {request}: {_describe(exc)}",
-                    stream.name,
-                    request,
-                ) from exc
+                raise CrmApiError(f"CRM API request for {subject} cannot be sent: {request}: {_describe(exc)}",
+                                  stream, request) from exc
             except httpx.TransportError as exc:
                 failure, status = _describe(exc), None
             except httpx.RequestError as exc:
-                raise CrmApiError(
-                    f"CRM API request for stream {stream.name!r} failed: {request}: {_describe(exc)}",
-                    stream.name,
-                    request,
-                ) from exc
+                raise CrmApiError(f"CRM API request for {subject} failed: {request}: {_describe(exc)}",
+                                  stream, request) from exc
             else:
                 status = response.status_code
-                if status == 200:
-                    return request, response.content
+                if status in accept:
+                    return response
                 failure = f"HTTP {status} {response.reason_phrase}".rstrip()
                 if status != 429 and status < 500:
-                    self._fail_at_once(stream, request, response, failure)
+                    refuse(request, response, failure)
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if attempts > self._max_retries:
                 raise CrmApiRetriesExhausted(
-                    f"CRM API gave up on stream {stream.name!r} after {attempts} attempts "
+                    f"CRM API gave up on {subject} after {attempts} attempts "
                     f"({self._max_retries} retries): {request}; last error: {failure}",
-                    stream.name,
+                    stream,
                     request,
                     status,
                 )
@@ -350,6 +359,22 @@ class CrmApiClient:
                 request, failure, attempts, self._max_retries, wait,
             )
             self._sleep(wait)
+
+    def _get(self, stream: Stream, params: dict[str, str]) -> tuple[str, bytes]:
+        """GET one page; return the request description and the body of the 200 response."""
+        http_request = self._http.build_request(
+            "GET", f"{API_VERSION_PATH}/{stream.name}", params=params, timeout=self._timeout
+        )
+        request = f"GET {unquote(http_request.url.raw_path.decode('ascii'))}"
+        response = self.send_with_retries(
+            http_request,
+            request=request,
+            subject=f"stream {stream.name!r}",
+            stream=stream.name,
+            accept=(200,),
+            refuse=lambda request, response, failure: self._fail_at_once(stream, request, response, failure),
+        )
+        return request, response.content
 
     def _wait_before_retry(self, retry_number: int, retry_after: float | None) -> float:
         """The server's ``Retry-After`` if given, else exponential backoff plus jitter; capped."""
