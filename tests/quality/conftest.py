@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from lead_sla.landing.raw import ensure_raw_schema, raw_table
 from lead_sla.quality import ValidationReport, run_validation
@@ -440,14 +441,18 @@ def warehouse(good_warehouse: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyC
 
 @pytest.fixture
 def suites_for(tmp_path: Path) -> Callable[..., Path]:
-    """A suites folder holding copies of the named committed suites (``"marts/fct_sales_sla"``)."""
+    """A suites folder holding copies of the named committed suites (``"marts/fct_sales_sla"``), with
+    the generated contract file a raw suite names."""
 
     def make(*names: str) -> Path:
         target = tmp_path / "expectations"
         for name in names:
             source = SUITES_DIR / f"{name}.yml"
-            (target / source.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target / source.parent.name / source.name)
+            contract = (yaml.safe_load(source.read_text()) or {}).get("contract")
+            for path in (source, *([source.parent / contract] if contract else [])):
+                copy = target / path.relative_to(SUITES_DIR)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, copy)
         return target
 
     return make
