@@ -521,7 +521,8 @@ def quarantine(
 ) -> None:
     """List the rows extraction set aside: when, stream, source file and line, reason, the record as read."""
     from lead_sla.ops.lock import lock_holder
-    from lead_sla.ops.quarantine import day_start_utc, quarantined_rows
+    from lead_sla.ops.quarantine import quarantined_rows
+    from lead_sla.run_day import RunDay
     from lead_sla.warehouse import connect
 
     day = _parse_day(since, "--since") if since else None
@@ -540,7 +541,7 @@ def quarantine(
         raise _fail(f"cannot read the warehouse now ({exc}); a run holds it: see `lead-sla status`", 1) from None
     try:
         rows, total = quarantined_rows(conn, streams=stream,
-                                       since=day_start_utc(day, settings.reporting_timezone) if day else None,
+                                       since=RunDay(day, settings.reporting_timezone).day_start_utc if day else None,
                                        limit=limit)
     finally:
         conn.close()

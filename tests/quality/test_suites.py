@@ -18,7 +18,7 @@ from lead_sla.quality.suites import substitute_sql, substitute_value
 from lead_sla.quality.validate import run_parameters
 from lead_sla.sources.streams import RAW_METADATA_COLUMNS, STREAMS
 
-from .conftest import RUN_DATE, SUITES_DIR
+from .conftest import RUN_DAY, SUITES_DIR
 
 MARTS = (
     "dim_leads", "dim_lead_profiles", "dim_lead_profile_history", "dim_reps", "fct_sales_sla", "fct_sales_sla_daily",
@@ -39,7 +39,7 @@ def test_committed_suites_load_and_bind() -> None:
     # what is published carries a row count: no published table passes empty or half written
     assert [s.name for s in suites if s.stage != "raw" and s.spec.row_count is None] == []
     for suite in suites:
-        params = run_parameters(suite, run_id="r", run_date=RUN_DATE, validated_at=datetime(2026, 10, 29, 3))
+        params = run_parameters(suite, run_id="r", day=RUN_DAY, validated_at=datetime(2026, 10, 29, 3))
         bound = bind_suite(suite, params)
         assert bound, suite.name
         for b in bound:

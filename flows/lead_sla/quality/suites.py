@@ -28,8 +28,12 @@ ParamValue = str | int | float | bool | date | datetime
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
-# Names every run provides; a suite's own ``params`` may not redefine them.
-BUILTIN_PARAMS: tuple[str, ...] = ("run_id", "run_date", "validated_at")
+# Names every run provides; a suite's own ``params`` may not redefine them. Besides the run's id and
+# the time of validation, the run day (lead_sla.run_day.RunDay.suite_params): the day, the reporting
+# zone, and the day's first instant and end in UTC.
+BUILTIN_PARAMS: tuple[str, ...] = (
+    "run_id", "validated_at", "run_date", "reporting_timezone", "day_start_utc", "as_of_utc",
+)
 
 
 class SuiteError(ValueError):
