@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from datetime import date, datetime
@@ -247,3 +248,12 @@ def test_a_suite_cannot_redefine_its_contract(tmp_path: Path, own: str, contract
         load_suites(tmp_path)
     assert str(raised.value).startswith(str(path))
     assert message in str(raised.value)
+
+
+def test_no_committed_suite_works_the_as_of_instant_out_itself() -> None:
+    """The end of the run day is the built-in ``${as_of_utc}`` (and its start ``${day_start_utc}``),
+    from the run's one RunDay: a suite converting the run date into an instant itself is a second copy."""
+    converting = re.compile(r"timezone\(\s*'UTC'\s*,\s*timezone\(\s*'\$\{reporting_timezone\}'\s*,\s*CAST\(\s*DATE\s*'\$\{run_date\}'")
+    copies = [path.relative_to(SUITES_DIR).as_posix() for path in sorted(SUITES_DIR.rglob("*.yml"))
+              if converting.search(path.read_text())]
+    assert copies == []
