@@ -9,6 +9,7 @@ that suite still passes.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -52,6 +53,15 @@ CASES = [
         "UPDATE raw.activities SET type = 'fax' WHERE activity_id = 'activities-1'",
         "expect_column_values_to_be_in_set(type)", "critical", 1,
         id="raw-unknown-enum",
+    ),
+    pytest.param(
+        # an API pull (no export day) from the evening of the run day in the reporting zone, already the
+        # next day in UTC: the run's dbt build reads it (known on its local day), so the suite checks it
+        "raw/activities",
+        "UPDATE raw.activities SET type = 'fax', _export_date = NULL, "
+        f"updated_at = '{RUN_DATE + timedelta(days=1)} 01:30:00' WHERE activity_id = 'activities-0'",
+        "expect_column_values_to_be_in_set(type)", "critical", 1,
+        id="raw-evening-api-pull-is-checked",
     ),
     pytest.param(
         "raw/form_submissions",

@@ -233,7 +233,7 @@ def run_day(
             counts.rows_out = sum(len(c.warnings) for c in checks)
             result.warnings = [warning_line(w) for c in checks for w in c.warnings]
         with log.stage("score") as counts:
-            scored = score(run_date=as_of, settings=settings)
+            scored = score(run_date=day.run_date, settings=settings)  # scoring ends the day with RunDay too
             counts.rows_out = scored.leads_scored
         with log.stage("validate-scores"):
             scores_check = validate(settings, log.run_id, day, "scores")

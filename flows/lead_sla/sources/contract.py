@@ -149,11 +149,14 @@ def render_sources(system: str, streams: Iterable[Stream]) -> str:
 
 
 def _cursor_day(stream: Stream) -> str:
-    return f"CAST(try_cast({stream.cursor} AS TIMESTAMP) AS DATE)"
+    # the day of the cursor in the reporting zone, as staging's known_on has it (a version from the
+    # local evening is known on its local day, not on the next UTC day)
+    return f"CAST(timezone('${{reporting_timezone}}', timezone('UTC', try_cast({stream.cursor} AS TIMESTAMP))) AS DATE)"
 
 
 def known_on_sql(stream: Stream) -> str:
-    """The day a raw version became known, in SQL: its export day, else its cursor's day."""
+    """The day a raw version became known, in SQL, as dbt's staging decides it (``known_on``): its
+    export day, else its cursor's day in the reporting zone."""
     return f"coalesce(_export_date, {_cursor_day(stream)})"
 
 
