@@ -4,6 +4,10 @@ Every stream has a primary key and a cursor. Mutable streams use ``updated_at`` 
 their cursor; event streams are append-only and use their event time. Raw tables
 store every column as text (already renamed, cleaned and, for timestamps, normalized
 to UTC ``YYYY-MM-DD HH:MM:SS[.ffffff]``); staging models cast them.
+
+This module is the contract's one home: the dbt sources (``_<system>__sources.yml``) and the contract
+checks of the raw data-quality suites (``expectations/raw/contract/``) are generated from it by
+``lead-sla dev contract`` (:mod:`lead_sla.sources.contract`); run it after every change here.
 """
 
 from __future__ import annotations
