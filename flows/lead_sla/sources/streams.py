@@ -103,8 +103,10 @@ STREAMS: tuple[Stream, ...] = (
     ), mutable=False, file_format="jsonl"),
     Stream("form_submissions", "marketing", "submission_id", "submitted_at", (
         _c("submission_id", required=True), _c("visitor_id"), _c("submitted_at", "timestamp", True),
-        _c("form_id"), _c("form_type", "enum", True, FORM_TYPES,
-           why="The form type sets the lead's priority (a demo request is answered first) and the funnel counts."), _c("page_url"), _c("campaign_id"),
+        _c("form_id"),
+        _c("form_type", "enum", True, FORM_TYPES,
+           why="The form type sets the lead's priority (a demo request is answered first) and the funnel counts."),
+        _c("page_url"), _c("campaign_id"),
         _c("email", "email", True, why=_EMAIL_WHY), _c("first_name"), _c("last_name"), _c("company_name"),
         _c("company_domain"), _c("job_title"), _c("company_size"), _c("industry"), _c("need"),
         _c("annual_revenue"), _c("country"), _c("phone"),
