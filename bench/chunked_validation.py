@@ -20,6 +20,7 @@ import duckdb
 
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.quality import run_validation
+from lead_sla.run_day import RunDay
 from lead_sla.settings import find_project_root
 
 RUN_DATE = date(2026, 10, 28)
@@ -58,7 +59,7 @@ def main() -> None:
             for docs in (None, work / "docs"):
                 started = time.perf_counter()
                 report = run_validation(
-                    conn, run_id=f"bench-{rows_per_batch}", run_date=RUN_DATE, stage="raw",
+                    conn, run_id=f"bench-{rows_per_batch}", day=RunDay(RUN_DATE, "America/New_York"), stage="raw",
                     suites_dir=work / "expectations", docs_dir=docs, rows_per_batch=rows_per_batch,
                 )
                 seconds = time.perf_counter() - started

@@ -1266,7 +1266,9 @@ def floor_for(config: BenchConfig, folder: Path, warehouse: Path, run_date: date
 
     target = floor_dir / "target"
     compile_env = dict(env, LEAD_SLA_WAREHOUSE_PATH=str(floor_db))
-    dbt_vars = json.dumps({"run_date": run_date.isoformat(), "reporting_timezone": REPORTING_TIMEZONE})
+    from lead_sla.run_day import RunDay  # the pipeline's own vars: the floor compiles the same SQL
+
+    dbt_vars = json.dumps(RunDay(run_date, REPORTING_TIMEZONE).dbt_vars())
     compile_cmd = [*config.dbt, "compile", "--full-refresh", "--select", "resource_type:model",
                    "--project-dir", str(config.project_root / "dbt_project"),
                    "--profiles-dir", str(config.project_root / "dbt_project"),

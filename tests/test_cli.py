@@ -680,6 +680,8 @@ HEAVY = ("prefect", "great_expectations", "dbt", "sklearn")
     [
         pytest.param(["status"], {}, 0, id="status"),
         pytest.param(["quarantine"], {}, 0, id="quarantine"),
+        pytest.param(["quarantine", "--since", "2026-10-31"], {}, 0, id="quarantine-since"),
+        pytest.param(["dev", "contract", "--check"], {}, 0, id="dev-contract-check"),
         pytest.param(["publish"], {}, 1, id="publish-nothing-built"),
         pytest.param(["report", "build"], {}, 1, id="report-nothing-published"),
         pytest.param(["run", "--date", "31/10/2026"], {}, 2, id="run-bad-date"),

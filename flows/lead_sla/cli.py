@@ -533,7 +533,8 @@ def quarantine(
 ) -> None:
     """List the rows extraction set aside: when, stream, source file and line, reason, the record as read."""
     from lead_sla.ops.lock import lock_holder
-    from lead_sla.ops.quarantine import day_start_utc, quarantined_rows
+    from lead_sla.ops.quarantine import quarantined_rows
+    from lead_sla.run_day import RunDay
     from lead_sla.warehouse import connect
 
     day = _parse_day(since, "--since") if since else None
@@ -552,7 +553,7 @@ def quarantine(
         raise _fail(f"cannot read the warehouse now ({exc}); a run holds it: see `lead-sla status`", 1) from None
     try:
         rows, total = quarantined_rows(conn, streams=stream,
-                                       since=day_start_utc(day, settings.reporting_timezone) if day else None,
+                                       since=RunDay(day, settings.reporting_timezone).day_start_utc if day else None,
                                        limit=limit)
     finally:
         conn.close()
@@ -671,6 +672,42 @@ def _print_reports(reports: list[Any]) -> None:  # list[StreamReport]
     console.print(table)
     if any(r.rows_quarantined for r in reports):
         console.print("Quarantined rows: `lead-sla quarantine` lists them with their reasons.", highlight=False)
+
+
+dev_app = typer.Typer(help="Maintainer tools: files generated from the code.", no_args_is_help=True,
+                      add_completion=False)
+app.add_typer(dev_app, name="dev")
+
+
+@dev_app.command("contract")
+def dev_contract(
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 naming each file that differs from what streams.py generates.")] = False,
+) -> None:
+    """Write the dbt sources and the raw suites' contract checks from the raw contract (streams.py).
+
+    Generated: ``dbt_project/models/staging/<system>/_<system>__sources.yml`` and
+    ``expectations/raw/contract/<stream>.yml``. Run it after every change to
+    ``flows/lead_sla/sources/streams.py`` and commit what it writes.
+    """
+    from lead_sla.sources.contract import ContractError, differing_files, write_files
+
+    root = _settings().project_root
+    try:
+        if check:
+            differing = differing_files(root)
+            for path in differing:
+                err.print(f"differs from streams.py: {path.as_posix()}", highlight=False, soft_wrap=True)
+            if differing:
+                raise _fail(f"{len(differing)} generated file(s) differ; run `lead-sla dev contract` and commit them", 1)
+            console.print("The dbt sources and the raw contract suites match streams.py.", highlight=False)
+            return
+        changed = write_files(root)
+    except ContractError as exc:
+        raise _fail(str(exc), 2) from None
+    for path in changed:
+        console.print(f"wrote {path.as_posix()}", highlight=False, soft_wrap=True)
+    console.print(f"{len(changed)} file(s) changed; the others already matched streams.py." if changed
+                  else "Every generated file already matched streams.py.", highlight=False)
 
 
 if __name__ == "__main__":

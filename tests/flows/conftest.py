@@ -22,12 +22,12 @@ def without_gates(monkeypatch: pytest.MonkeyPatch) -> None:
     """
     real_build = build_module.build
 
-    def build_models(settings, run_date, **kwargs):  # noqa: ANN001, ANN202 - the signature of build
-        return real_build(settings, run_date, data_tests=False, **kwargs)
+    def build_models(settings, day, **kwargs):  # noqa: ANN001, ANN202 - the signature of build
+        return real_build(settings, day, data_tests=False, **kwargs)
 
-    def no_validation(settings, run_id, run_date, stage):  # noqa: ANN001, ANN202 - the task's signature
+    def no_validation(settings, run_id, day, stage):  # noqa: ANN001, ANN202 - the task's signature
         now = datetime.now(timezone.utc).replace(tzinfo=None)
-        return ValidationReport(run_id=run_id, run_date=run_date, stage=stage, validated_at=now, outcomes=(),
+        return ValidationReport(run_id=run_id, run_date=day.run_date, stage=stage, validated_at=now, outcomes=(),
                                 notes=(), docs_index=None, seconds=0.0, suites=())
 
     monkeypatch.setattr(build_module, "build", build_models)

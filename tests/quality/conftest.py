@@ -21,15 +21,18 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 
 from lead_sla.landing.raw import ensure_raw_schema, raw_table
 from lead_sla.quality import ValidationReport, run_validation
+from lead_sla.run_day import RunDay
 from lead_sla.settings import find_project_root
 from lead_sla.sources.streams import STREAMS, Column, Stream
 
 PROJECT_ROOT = find_project_root(Path(__file__))
 SUITES_DIR = PROJECT_ROOT / "expectations"
 RUN_DATE = date(2026, 10, 28)      # a Wednesday
+RUN_DAY = RunDay(RUN_DATE, "America/New_York")
 HISTORY_DAYS = 60
 EXTRACTED_AT = datetime.combine(RUN_DATE + timedelta(days=1), time(2, 0))
 # The end of the run day in America/New_York (EDT, UTC-4), as naive UTC.
@@ -484,14 +487,18 @@ def warehouse(good_warehouse: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyC
 
 @pytest.fixture
 def suites_for(tmp_path: Path) -> Callable[..., Path]:
-    """A suites folder holding copies of the named committed suites (``"marts/fct_sales_sla"``)."""
+    """A suites folder holding copies of the named committed suites (``"marts/fct_sales_sla"``), with
+    the generated contract file a raw suite names."""
 
     def make(*names: str) -> Path:
         target = tmp_path / "expectations"
         for name in names:
             source = SUITES_DIR / f"{name}.yml"
-            (target / source.parent.name).mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, target / source.parent.name / source.name)
+            contract = (yaml.safe_load(source.read_text()) or {}).get("contract")
+            for path in (source, *([source.parent / contract] if contract else [])):
+                copy = target / path.relative_to(SUITES_DIR)
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(path, copy)
         return target
 
     return make
@@ -503,7 +510,7 @@ def validate(tmp_path: Path) -> Callable[..., ValidationReport]:
 
     def run(conn: duckdb.DuckDBPyConnection, stage: str, suites_dir: Path = SUITES_DIR, **kwargs) -> ValidationReport:
         kwargs.setdefault("run_id", "test-run")
-        kwargs.setdefault("run_date", RUN_DATE)
+        kwargs.setdefault("day", RUN_DAY)
         kwargs.setdefault("docs_dir", tmp_path / "data_docs")
         return run_validation(conn, stage=stage, suites_dir=suites_dir, **kwargs)
 

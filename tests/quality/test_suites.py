@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from datetime import date, datetime
@@ -12,12 +13,13 @@ import pytest
 import yaml
 
 from lead_sla.quality import SuiteError, ValidationReport, load_suites
+from lead_sla.quality.suites import load_suite
 from lead_sla.quality.engine import bind_suite
 from lead_sla.quality.suites import substitute_sql, substitute_value
 from lead_sla.quality.validate import run_parameters
 from lead_sla.sources.streams import RAW_METADATA_COLUMNS, STREAMS
 
-from .conftest import RUN_DATE, SUITES_DIR
+from .conftest import RUN_DAY, SUITES_DIR
 
 MARTS = (
     "dim_leads", "dim_lead_profiles", "dim_lead_profile_history", "dim_reps", "fct_sales_sla", "fct_sales_sla_daily",
@@ -38,7 +40,7 @@ def test_committed_suites_load_and_bind() -> None:
     # what is published carries a row count: no published table passes empty or half written
     assert [s.name for s in suites if s.stage != "raw" and s.spec.row_count is None] == []
     for suite in suites:
-        params = run_parameters(suite, run_id="r", run_date=RUN_DATE, validated_at=datetime(2026, 10, 29, 3))
+        params = run_parameters(suite, run_id="r", day=RUN_DAY, validated_at=datetime(2026, 10, 29, 3))
         bound = bind_suite(suite, params)
         assert bound, suite.name
         for b in bound:
@@ -47,7 +49,9 @@ def test_committed_suites_load_and_bind() -> None:
 
 
 def _expectations(stream_name: str) -> list[dict]:
-    return yaml.safe_load((SUITES_DIR / "raw" / f"{stream_name}.yml").read_text())["expectations"]
+    """The expectations a run validates for the stream: its suite joined with its contract file."""
+    suite = load_suite(SUITES_DIR / "raw" / f"{stream_name}.yml")
+    return [e.model_dump(exclude_none=True) for e in suite.spec.expectations]
 
 
 @pytest.mark.parametrize("stream", [pytest.param(s, id=s.name) for s in STREAMS])
@@ -171,3 +175,85 @@ def test_suite_file_must_be_yaml_mapping(tmp_path: Path) -> None:
     (folder / "users.yml").write_text(textwrap.dedent("- just\n- a list\n"))
     with pytest.raises(SuiteError, match="a suite file is a mapping"):
         load_suites(tmp_path)
+
+
+CONTRACT = """\
+table: raw.example
+stage: raw
+description: The contract part of a raw suite.
+key: [example_id]
+params:
+  skew: 10
+derived_columns:
+  _late: _extracted_at
+expectations:
+  - type: expect_column_values_to_not_be_null
+    kwargs: {column: example_id}
+    severity: critical
+    why: a version needs its key
+"""
+
+OWN = """\
+contract: contract/example.yml
+params:
+  max_days_behind: 3
+expectations:
+  - type: expect_column_values_to_be_between
+    kwargs: {column: amount, min_value: 0, max_value: '${max_days_behind}'}
+    severity: warning
+    why: amounts are bounded
+"""
+
+
+def _contract_suite(tmp_path: Path, own: str = OWN, contract: str | None = CONTRACT) -> Path:
+    folder = tmp_path / "raw"
+    (folder / "contract").mkdir(parents=True)
+    if contract is not None:
+        (folder / "contract" / "example.yml").write_text(contract)
+    (folder / "example.yml").write_text(own)
+    return folder / "example.yml"
+
+
+def test_a_suite_joins_the_contract_file_it_names(tmp_path: Path) -> None:
+    _contract_suite(tmp_path)
+    suites = load_suites(tmp_path)
+    assert [s.name for s in suites] == ["raw.example"], "a contract file is no suite of its own"
+    spec = suites[0].spec
+    assert (spec.table, spec.key, spec.description) == ("raw.example", ("example_id",), "The contract part of a raw suite.")
+    assert spec.params == {"skew": 10, "max_days_behind": 3}
+    assert list(spec.derived_columns) == ["_late"]
+    assert [e.label for e in spec.expectations] == [
+        "expect_column_values_to_not_be_null(example_id)", "expect_column_values_to_be_between(amount)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("own", "contract", "message"),
+    [
+        pytest.param(OWN.replace("contract/example.yml", "contract/other.yml"), CONTRACT,
+                     "contract/other.yml does not exist (run `lead-sla dev contract`)", id="missing-contract-file"),
+        pytest.param("table: raw.example\n" + OWN, CONTRACT,
+                     "`table` comes from the contract file contract/example.yml; do not set it here", id="table-redefined"),
+        pytest.param(OWN.replace("max_days_behind: 3", "skew: 3"), CONTRACT,
+                     "params skew already defined by the contract file contract/example.yml", id="param-redefined"),
+        pytest.param(OWN, CONTRACT.replace("  skew: 10", "  max_days_behind: 1"),
+                     "params max_days_behind already defined by the contract file", id="param-defined-by-both"),
+        pytest.param(OWN.replace("contract/example.yml", "contract/example.json"), CONTRACT,
+                     "`contract` names a .yml file beside the suite", id="contract-not-yaml"),
+    ],
+)
+def test_a_suite_cannot_redefine_its_contract(tmp_path: Path, own: str, contract: str, message: str) -> None:
+    path = _contract_suite(tmp_path, own, contract)
+    with pytest.raises(SuiteError) as raised:
+        load_suites(tmp_path)
+    assert str(raised.value).startswith(str(path))
+    assert message in str(raised.value)
+
+
+def test_no_committed_suite_works_the_as_of_instant_out_itself() -> None:
+    """The end of the run day is the built-in ``${as_of_utc}`` (and its start ``${day_start_utc}``),
+    from the run's one RunDay: a suite converting the run date into an instant itself is a second copy."""
+    converting = re.compile(r"timezone\(\s*'UTC'\s*,\s*timezone\(\s*'\$\{reporting_timezone\}'\s*,\s*CAST\(\s*DATE\s*'\$\{run_date\}'")
+    copies = [path.relative_to(SUITES_DIR).as_posix() for path in sorted(SUITES_DIR.rglob("*.yml"))
+              if converting.search(path.read_text())]
+    assert copies == []

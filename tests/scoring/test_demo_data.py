@@ -19,6 +19,7 @@ from lead_sla.scoring.daily import FALLBACK, score_day, train_for_day
 from lead_sla.scoring.exports import export_day
 from lead_sla.settings import ModelPolicy
 from lead_sla.scoring.sources import REQUIRED_COLUMNS
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.demo import generate
 from lead_sla.transform.build import write_agreement
@@ -43,7 +44,7 @@ def test_demo_day_falls_back_and_the_learned_model_beats_fit_in_the_backtest(tmp
     # only the models scoring reads and their parents, with the tests among them (cautious selection
     # leaves out tests that also read other models, which this build does not create)
     built = run_dbt(settings, "build", ["--select", *SCORING_INPUTS, "--indirect-selection", "cautious"],
-                    run_date=DEMO_END)
+                    day=RunDay(DEMO_END, settings.reporting_timezone))
     assert built.success, [(n.unique_id, n.status, n.message) for n in built.failures] or built.error
 
     conn = connect(settings.warehouse)

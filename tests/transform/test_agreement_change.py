@@ -12,6 +12,7 @@ import yaml
 
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.demo import generate
 from lead_sla.sources.mapping import load_mapping
@@ -72,8 +73,8 @@ def test_a_new_sla_version_leaves_earlier_days_unchanged(tmp_path, settings: Set
         "config_dir": with_new_version(old.config, tmp_path / "config"),
     })
 
-    build_day(old, LAST_DAY)
-    build_day(new, LAST_DAY)
+    build_day(old, RunDay(LAST_DAY, old.reporting_timezone))
+    build_day(new, RunDay(LAST_DAY, new.reporting_timezone))
 
     before = f"handoff_date < date '{CHANGE_DAY}'"
     handoffs = "select * from marts.fct_sales_sla where {} order by handoff_id"

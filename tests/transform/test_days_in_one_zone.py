@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import build
@@ -97,7 +98,7 @@ def test_won_deals_and_mqls_near_midnight_count_on_their_reporting_zone_day(tmp_
     land_exports(zoned, DAY)
     write_agreement(zoned, DAY)
 
-    build(zoned, DAY, select=["+fct_lead_funnel_daily"], data_tests=False)  # what the models hold
+    build(zoned, RunDay(DAY, zoned.reporting_timezone), select=["+fct_lead_funnel_daily"], data_tests=False)  # what the models hold
 
     conn = duckdb.connect(str(zoned.warehouse), read_only=True)
     try:

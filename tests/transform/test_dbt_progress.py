@@ -10,6 +10,7 @@ from dbt.adapters.events.types import BuildingCatalog, CatalogWritten
 from dbt.events.types import ConcurrencyLine, NodeFinished, NodeStart
 from dbt_common.events.base_types import msg_from_base_event
 
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import DbtProgress, build
@@ -111,7 +112,7 @@ def test_a_failing_receiver_never_breaks_the_run():
 def test_a_real_build_reports_every_node_it_ran(settings: Settings):
     write_agreement(settings, DAY)
     seen: list[tuple[str, bool]] = []
-    result = build(settings, DAY, select=["path:models/staging"], data_tests=False,
+    result = build(settings, RunDay(DAY, settings.reporting_timezone), select=["path:models/staging"], data_tests=False,
                    progress=lambda text, milestone: seen.append((text, milestone)))
     total = len(result.nodes)
     assert total > 20

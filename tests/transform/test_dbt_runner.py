@@ -8,6 +8,7 @@ from datetime import date
 import duckdb
 import pytest
 
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import DbtBuildError, build, run_dbt
@@ -29,7 +30,7 @@ def project_copy(tmp_path, settings: Settings) -> Settings:
 def test_a_failing_dbt_test_fails_the_build_and_names_the_test(project_copy):
     write_agreement(project_copy, DAY)
     with pytest.raises(DbtBuildError) as info:
-        build(project_copy, DAY, select=["assert_this_always_fails"])
+        build(project_copy, RunDay(DAY, project_copy.reporting_timezone), select=["assert_this_always_fails"])
     message = str(info.value)
     assert "test.lead_sla.assert_this_always_fails: fail" in message
     assert f"dbt build for {DAY} failed" in message
@@ -37,7 +38,7 @@ def test_a_failing_dbt_test_fails_the_build_and_names_the_test(project_copy):
 
 def test_after_dbt_the_warehouse_is_released_for_a_read_only_open(settings):
     write_agreement(settings, DAY)
-    result = run_dbt(settings, "run", ["--select", "stg_crm__users"], run_date=DAY)
+    result = run_dbt(settings, "run", ["--select", "stg_crm__users"], day=RunDay(DAY, settings.reporting_timezone))
     assert result.success, result.error
     conn = duckdb.connect(str(settings.warehouse), read_only=True)
     try:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.transform.dbt import build, run_dbt
 
@@ -38,7 +39,7 @@ def built(published, tmp_path) -> Settings:
 def test_every_dbt_unit_test_passes(built, published):
     declared = _declared_unit_tests(built.dbt_dir)
     assert len(declared) >= 20
-    result = run_dbt(built, "test", ["--select", "test_type:unit"], run_date=published.run_date)
+    result = run_dbt(built, "test", ["--select", "test_type:unit"], day=RunDay(published.run_date, built.reporting_timezone))
     ran = {n.unique_id.rsplit(".", 1)[-1]: n.status for n in result.nodes if n.unique_id.startswith("unit_test.")}
     assert result.success, [f"{n.unique_id}: {n.message}" for n in result.failures]
     assert set(ran) == declared
@@ -47,9 +48,10 @@ def test_every_dbt_unit_test_passes(built, published):
 
 def test_the_nightly_build_leaves_unit_tests_out_unless_asked(built, published):
     model = "int_identities_stitched"  # has unit tests
-    nightly = build(built, published.run_date, select=[model])
+    nightly = build(built, RunDay(published.run_date, built.reporting_timezone), select=[model])
     assert not [n for n in nightly.nodes if n.unique_id.startswith("unit_test.")]
     assert any(n.unique_id == f"model.lead_sla.{model}" for n in nightly.nodes)
 
-    asked = build(built.model_copy(update={"dbt_unit_tests_nightly": True}), published.run_date, select=[model])
+    asked = build(built.model_copy(update={"dbt_unit_tests_nightly": True}), RunDay(published.run_date, built.reporting_timezone),
+                  select=[model])
     assert [n for n in asked.nodes if n.unique_id.startswith("unit_test.")]

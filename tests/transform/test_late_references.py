@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.demo import generate
 from lead_sla.transform.build import write_agreement
@@ -79,13 +80,13 @@ def late(settings: Settings) -> Settings:
 def test_late_references_warn_and_resolve_the_next_night(late: Settings):
     land_exports(late, DAY)
     write_agreement(late, DAY)
-    night = build(late, DAY, select=MODELS)  # raises DbtBuildError when a test fails
+    night = build(late, RunDay(DAY, late.reporting_timezone), select=MODELS)  # raises DbtBuildError when a test fails
     statuses = _statuses(night)
     assert statuses[COMPANY_TEST] == "warn"
     assert statuses[CONTACT_TEST] == "warn"
 
     land_exports(late, NEXT)
     write_agreement(late, NEXT)
-    statuses = _statuses(build(late, NEXT, select=MODELS))
+    statuses = _statuses(build(late, RunDay(NEXT, late.reporting_timezone), select=MODELS))
     assert statuses[COMPANY_TEST] == "pass"
     assert statuses[CONTACT_TEST] == "pass"

@@ -14,6 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from lead_sla.run_day import RunDay
 from lead_sla.transform.dbt import run_dbt
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
@@ -136,7 +137,7 @@ def compiled(published, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path,
     warehouse.parent.mkdir(parents=True)
     shutil.copy2(published.settings.warehouse, warehouse)
     settings = published.settings.model_copy(update={"warehouse_path": warehouse, "published_dir": root / "published"})
-    result = run_dbt(settings, "compile", ["--select", "test_type:singular"], run_date=published.run_date)
+    result = run_dbt(settings, "compile", ["--select", "test_type:singular"], day=RunDay(published.run_date, settings.reporting_timezone))
     assert result.success, result.error
     target = warehouse.parent / "dbt_target" / "compiled" / "lead_sla" / "tests"
     return warehouse, {path.stem: path.read_text() for path in target.rglob("*.sql")}

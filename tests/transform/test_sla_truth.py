@@ -20,6 +20,7 @@ import pytest
 
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.demo import generate
 from lead_sla.sources.mapping import load_mapping
@@ -48,7 +49,7 @@ def demo_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
             extract_stream_files(conn, settings.landing, mapping, stream.name, up_to=DEMO_DAY)
     finally:
         conn.close()
-    build_day(settings, DEMO_DAY)
+    build_day(settings, RunDay(DEMO_DAY, settings.reporting_timezone))
     return settings.warehouse
 
 OWNER_AT_THE_DECIDING_MOMENT = """

@@ -43,6 +43,7 @@ from lead_sla.publish.quality_page import publish_results_page
 from lead_sla.quality.gate import validate_stage
 from lead_sla.quality.report import ValidationReport
 from lead_sla.report import build_report
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.transform.build import build_day
 from lead_sla.transform.dbt import DbtResult, generate_docs
@@ -94,10 +95,10 @@ def stage_progress(settings: Settings) -> Callable[[str, bool], None]:
     return report
 
 
-@task(task_run_name="build-{run_date}")
-def transform(settings: Settings, run_date: date) -> DbtResult:
-    """Write the agreement tables and ``dbt build`` as of ``run_date``. Never retried: a failing test is a bug."""
-    return build_day(settings, run_date, progress=stage_progress(settings))
+@task(task_run_name="build-{day.run_date}")
+def transform(settings: Settings, day: RunDay) -> DbtResult:
+    """Write the agreement tables and ``dbt build`` as of the run day. Never retried: a failing test is a bug."""
+    return build_day(settings, day, progress=stage_progress(settings))
 
 
 def write_results_page(settings: Settings, run_id: str) -> None:
@@ -113,18 +114,18 @@ def write_results_page(settings: Settings, run_id: str) -> None:
         logger.warning("data-quality results page not written: %s", exc)
 
 
-@task(task_run_name="validate-{stage}-{run_date}")
-def validate(settings: Settings, run_id: str, run_date: date, stage: str) -> ValidationReport:
+@task(task_run_name="validate-{stage}-{day.run_date}")
+def validate(settings: Settings, run_id: str, day: RunDay, stage: str) -> ValidationReport:
     """Run the ``stage`` data-quality suites; a critical failure raises and stops the night.
 
     Either way the run's results page beside the published copy is rewritten with what was checked.
     """
     logger = get_run_logger()
     try:
-        report = validate_stage(settings, run_id=run_id, run_date=run_date, stage=stage)  # type: ignore[arg-type]
+        report = validate_stage(settings, run_id=run_id, day=day, stage=stage)  # type: ignore[arg-type]
     finally:
         write_results_page(settings, run_id)
-    logger.info("data quality %s %s: %s", stage, run_date, report.summary())
+    logger.info("data quality %s %s: %s", stage, day.run_date, report.summary())
     for warning in report.warnings:
         logger.warning("data-quality warning: %s", warning_line(warning))
     return report
@@ -161,10 +162,10 @@ def report_day(settings: Settings, run_date: date) -> str:
     return str(path)
 
 
-@task(task_run_name="docs-{run_date}")
-def publish_docs(settings: Settings, run_date: date) -> str:
+@task(task_run_name="docs-{day.run_date}")
+def publish_docs(settings: Settings, day: RunDay) -> str:
     """Publish the dbt docs site (models, columns, tests) beside the published copy."""
-    return str(generate_docs(settings, run_date, settings.published / "dbt_docs", progress=stage_progress(settings)))
+    return str(generate_docs(settings, day, settings.published / "dbt_docs", progress=stage_progress(settings)))
 
 
 def warning_line(outcome) -> str:  # noqa: ANN001 - an ExpectationOutcome
@@ -199,6 +200,8 @@ def run_day(
     """
     logger = get_run_logger()
     as_of = as_of_day(settings, run_date)
+    # the run day, worked out once: dbt's vars and the suites' built-in parameters come from it
+    day = RunDay(as_of, settings.reporting_timezone)
     log = RunLog(settings.warehouse, new_run_id(run_date), run_date, trigger, _prefect_run_id(), as_of_date=as_of)
     log.start()
     result = DayResult(log.run_id, run_date, "running", as_of_date=as_of)
@@ -215,7 +218,7 @@ def run_day(
             result.rows_read = {r.stream: r.rows_read - r.rows_filtered for r in reports}
             result.rows_quarantined = {r.stream: r.rows_quarantined for r in reports}
         with log.stage("build") as counts:
-            built = transform(settings, as_of)
+            built = transform(settings, day)
             counts.rows_in = schema_rows(settings.warehouse, "raw")
             counts.rows_out = schema_rows(settings.warehouse, "marts")
             logger.info("dbt build as of %s: %s", as_of, built.summary())
@@ -225,15 +228,15 @@ def run_day(
                 description=f"SLA results of {as_of}",
             )
         with log.stage("validate") as counts:
-            checks = [validate(settings, log.run_id, as_of, stage) for stage in ("raw", "marts")]
+            checks = [validate(settings, log.run_id, day, stage) for stage in ("raw", "marts")]
             counts.rows_in = sum(len(c.outcomes) for c in checks)
             counts.rows_out = sum(len(c.warnings) for c in checks)
             result.warnings = [warning_line(w) for c in checks for w in c.warnings]
         with log.stage("score") as counts:
-            scored = score(run_date=as_of, settings=settings)
+            scored = score(run_date=day.run_date, settings=settings)  # scoring ends the day with RunDay too
             counts.rows_out = scored.leads_scored
         with log.stage("validate-scores"):
-            scores_check = validate(settings, log.run_id, as_of, "scores")
+            scores_check = validate(settings, log.run_id, day, "scores")
             result.warnings += [warning_line(w) for w in scores_check.warnings]
         with log.stage("publish") as counts:
             published, first_report = publish_day(settings, log.run_id, as_of, force_publish)
@@ -249,7 +252,7 @@ def run_day(
                 logger.info("report %s: %s", as_of, result.report)
             if with_docs and settings.publish_docs:
                 with log.stage("docs"):
-                    logger.info("dbt docs %s: %s", as_of, publish_docs(settings, as_of))
+                    logger.info("dbt docs %s: %s", as_of, publish_docs(settings, day))
     except BaseException as exc:
         log.finish("failed", f"{type(exc).__name__}: {exc}"[:4000])
         raise

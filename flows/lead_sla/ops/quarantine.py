@@ -9,9 +9,8 @@ that has never extracted anything simply has no quarantined rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -51,12 +50,6 @@ def _has_quarantine(conn: duckdb.DuckDBPyConnection) -> bool:
         "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'quarantine' AND table_name = 'rows'"
     ).fetchone()
     return bool(row and row[0])
-
-
-def day_start_utc(day: date, zone: str) -> datetime:
-    """The start of ``day`` in ``zone``, as naive UTC (the warehouse's timestamps)."""
-    local = datetime.combine(day, time.min, tzinfo=ZoneInfo(zone))
-    return local.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def counts_by_stream(conn: duckdb.DuckDBPyConnection, since: datetime | None = None) -> list[StreamQuarantine]:

@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 import duckdb
 
 from lead_sla.quality.report import ValidationReport
 from lead_sla.quality.validate import run_validation
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.warehouse import open_warehouse
 
 
 def validate_stage(
-    settings: Settings, *, run_id: str, run_date: date, stage: Literal["raw", "marts", "scores"], data_docs: bool = True
+    settings: Settings, *, run_id: str, day: RunDay, stage: Literal["raw", "marts", "scores"], data_docs: bool = True
 ) -> ValidationReport:
-    """Run the ``stage`` suites on the warehouse, store the results, and raise on a critical failure.
+    """Run the ``stage`` suites on the warehouse for the run day ``day``, store the results, and raise
+    on a critical failure.
 
     Results and Data Docs are written before raising, so a stopped night still says what failed.
     """
@@ -25,7 +27,7 @@ def validate_stage(
         report = run_validation(
             conn,
             run_id=run_id,
-            run_date=run_date,
+            day=day,
             stage=stage,
             suites_dir=settings.expectations_dir,
             docs_dir=settings.data_docs_dir if data_docs else None,
@@ -49,10 +51,9 @@ def run_started_at(conn: duckdb.DuckDBPyConnection, run_id: str) -> datetime | N
 
 
 def gate_parameters(settings: Settings, conn: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, str | float | datetime]:
-    """What the settings decide in the suites: the reporting zone, the quarantine bounds, and the run's
+    """What the settings decide in the suites besides the run day: the quarantine bounds, and the run's
     start (the quarantine check judges the batches this run extracted)."""
     params: dict[str, str | float | datetime] = {
-        "reporting_timezone": settings.reporting_timezone,
         "quarantine_warning_share": settings.quarantine_warning_share,
         "quarantine_critical_share": settings.quarantine_critical_share,
     }

@@ -28,8 +28,12 @@ ParamValue = str | int | float | bool | date | datetime
 _PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$")
-# Names every run provides; a suite's own ``params`` may not redefine them.
-BUILTIN_PARAMS: tuple[str, ...] = ("run_id", "run_date", "validated_at")
+# Names every run provides; a suite's own ``params`` may not redefine them. Besides the run's id and
+# the time of validation, the run day (lead_sla.run_day.RunDay.suite_params): the day, the reporting
+# zone, and the day's first instant and end in UTC.
+BUILTIN_PARAMS: tuple[str, ...] = (
+    "run_id", "validated_at", "run_date", "reporting_timezone", "day_start_utc", "as_of_utc",
+)
 
 
 class SuiteError(ValueError):
@@ -217,14 +221,65 @@ def referenced_columns(kwargs: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def load_suite(path: Path) -> Suite:
-    """Parse one suite file; raises ``SuiteError`` naming the file and what is wrong."""
+# Keys a suite takes from its contract file and may not set itself: the contract says what is guarded.
+_CONTRACT_OWNS = ("table", "stage", "description", "key", "where")
+# Keys both may set: mappings are merged (a name defined twice is an error), expectations appended.
+_MERGED = ("params", "derived_columns", "inputs")
+
+
+def _read_mapping(path: Path, what: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise SuiteError(f"{path}: cannot read suite: {exc}") from None
+        raise SuiteError(f"{path}: cannot read {what}: {exc}") from None
     if not isinstance(data, dict):
         raise SuiteError(f"{path}: a suite file is a mapping with `table`, `stage` and `expectations`")
+    return data
+
+
+def with_contract(path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """The suite ``data`` of ``path`` joined with the generated contract file its ``contract:`` names.
+
+    The contract file (``lead-sla dev contract`` writes it from ``streams.py``) gives the table,
+    stage, description, key, ``where`` and the contract checks; the suite's own file adds
+    parameters, derived columns, inputs and expectations, and may not redefine any of them.
+    """
+    if "contract" not in data:
+        return data
+    own = dict(data)
+    reference = own.pop("contract")
+    if not isinstance(reference, str) or not reference.endswith(".yml"):
+        raise SuiteError(f"{path}: `contract` names a .yml file beside the suite, got {reference!r}")
+    contract_path = path.parent / reference
+    if not contract_path.is_file():
+        raise SuiteError(f"{path}: contract file {contract_path} does not exist (run `lead-sla dev contract`)")
+    contract = _read_mapping(contract_path, "contract file")
+    if "contract" in contract:
+        raise SuiteError(f"{contract_path}: a contract file cannot name another contract")
+    merged = dict(contract)
+    for key, value in own.items():
+        if key in _CONTRACT_OWNS:
+            raise SuiteError(f"{path}: `{key}` comes from the contract file {reference}; do not set it here")
+        if key in _MERGED:
+            if not isinstance(value, dict):
+                raise SuiteError(f"{path}: `{key}` is a mapping")
+            clash = sorted(set(value) & set(contract.get(key) or {}))
+            if clash:
+                raise SuiteError(f"{path}: {key} {', '.join(clash)} already defined by the contract file {reference}")
+            merged[key] = {**(contract.get(key) or {}), **value}
+        elif key == "expectations":
+            if not isinstance(value, list):
+                raise SuiteError(f"{path}: `expectations` is a list")
+            merged[key] = [*(contract.get(key) or []), *value]
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_suite(path: Path) -> Suite:
+    """Parse one suite file (joined with its contract file, if it names one); raises ``SuiteError``
+    naming the file and what is wrong."""
+    data = with_contract(path, _read_mapping(path, "suite"))
     try:
         spec = SuiteSpec.model_validate(data)
     except ValidationError as exc:

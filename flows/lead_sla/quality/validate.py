@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +18,7 @@ from lead_sla.quality.frames import DEFAULT_ROWS_PER_BATCH
 from lead_sla.quality.report import ExpectationOutcome, ValidationReport
 from lead_sla.quality.results import write_results
 from lead_sla.quality.suites import BUILTIN_PARAMS, PUBLICATIONS_DDL, STAGES, ParamValue, Suite, SuiteError, load_suites
+from lead_sla.run_day import RunDay
 
 logger = logging.getLogger(__name__)
 
@@ -28,29 +29,25 @@ def run_parameters(
     suite: Suite,
     *,
     run_id: str,
-    run_date: date,
+    day: RunDay,
     validated_at: datetime,
     overrides: Mapping[str, ParamValue] | None = None,
 ) -> dict[str, ParamValue]:
-    """The values ``${...}`` binds to in ``suite``: its defaults, the run's overrides, the built-ins."""
+    """The values ``${...}`` binds to in ``suite``: its defaults, the run's overrides, the built-ins
+    (the run id, the validation time and the run day's :meth:`~lead_sla.run_day.RunDay.suite_params`)."""
     overrides = dict(overrides or {})
     clash = set(overrides) & set(BUILTIN_PARAMS)
     if clash:
         raise SuiteError(f"params may not override the built-in {', '.join(sorted(clash))}")
-    return {
-        **suite.spec.params,
-        **overrides,
-        "run_id": run_id,
-        "run_date": run_date,
-        "validated_at": validated_at,
-    }
+    builtins: dict[str, ParamValue] = {"run_id": run_id, "validated_at": validated_at, **day.suite_params()}
+    return {**suite.spec.params, **overrides, **builtins}
 
 
 def run_validation(
     conn: duckdb.DuckDBPyConnection,
     *,
     run_id: str,
-    run_date: date,
+    day: RunDay,
     stage: Literal["raw", "marts", "scores"],
     suites_dir: Path,
     docs_dir: Path | None,
@@ -59,16 +56,18 @@ def run_validation(
     example_rows: int = DEFAULT_EXAMPLE_ROWS,
     keep_runs: int = DEFAULT_KEEP_RUNS,
 ) -> ValidationReport:
-    """Validate every suite of ``stage`` in ``suites_dir`` against the warehouse ``conn`` holds.
+    """Validate every suite of ``stage`` in ``suites_dir`` against the warehouse ``conn`` holds, for
+    the run day ``day`` (whose day, zone and instants the suites' built-in parameters are).
 
     Writes one row per expectation to ``dq.validation_results`` in one transaction (a rerun of
     the same ``run_id`` and ``stage`` replaces its rows), builds Data Docs into ``docs_dir`` (none
     when it is ``None``, e.g. in a long backfill) and returns the report; it does not raise for
     failed expectations (call ``report.raise_for_critical()``). ``params`` overrides the suites'
-    declared parameters (bands, windows, ``reporting_timezone``). Raises ``SuiteError`` for an
+    declared parameters (bands, windows, quarantine shares). Raises ``SuiteError`` for an
     invalid suite file, before anything is written.
     """
     started = time.monotonic()
+    run_date = day.run_date
     if stage not in STAGES:
         raise ValueError(f"stage must be one of {', '.join(STAGES)}, got {stage!r}")
     if rows_per_batch < 1 or example_rows < 0:
@@ -81,7 +80,7 @@ def run_validation(
 
     # Bind every suite (both stages) first: a broken suite file fails the call before any work.
     values = {
-        s.name: run_parameters(s, run_id=run_id, run_date=run_date, validated_at=validated_at, overrides=params)
+        s.name: run_parameters(s, run_id=run_id, day=day, validated_at=validated_at, overrides=params)
         for s in all_suites
     }
     bound = {s.name: bind_suite(s, values[s.name]) for s in all_suites}

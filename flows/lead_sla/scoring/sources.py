@@ -25,11 +25,12 @@ anchor's ``anchor_date`` is the reporting day holding ``anchor_at``, so "known a
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 import duckdb
 import pandas as pd
+
+from lead_sla.run_day import RunDay
 
 LEADS = "marts.dim_leads"
 FIT_HISTORY = "marts.dim_lead_fit_history"
@@ -66,8 +67,7 @@ class ScoringInputError(RuntimeError):
 
 def day_end_utc(day: date, timezone: str) -> datetime:
     """The end of ``day`` in ``timezone`` (its next midnight) as a naive UTC instant: "as of D"."""
-    local = datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(timezone))
-    return local.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+    return RunDay(day, timezone).as_of_utc
 
 
 def last_instant_of(day: date, timezone: str) -> datetime:

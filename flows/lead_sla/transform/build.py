@@ -8,6 +8,7 @@ from lead_sla.agreement import load_agreement, write_agreement_tables
 from lead_sla.agreement.in_force import require_in_force_for_build
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.publish.as_reported import ensure_as_reported_tables
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.transform.dbt import DbtResult, ProgressCallback, build
 from lead_sla.warehouse import open_warehouse
@@ -35,17 +36,17 @@ def write_agreement(settings: Settings, run_date: date) -> None:
         conn.close()
 
 
-def build_day(settings: Settings, run_date: date, *, full_refresh: bool = False,
+def build_day(settings: Settings, day: RunDay, *, full_refresh: bool = False,
               progress: ProgressCallback | None = None) -> DbtResult:
-    """Write the agreement and run ``dbt build`` as of the end of ``run_date``; raises on any failure.
+    """Write the agreement and run ``dbt build`` as of the run day ``day``; raises on any failure.
 
     ``progress`` is told how far the build has got (:class:`~lead_sla.transform.dbt.DbtProgress`).
 
     Afterwards the tables that keep first reports exist beside the daily facts (empty on a new
     warehouse), so the checks that compare with them can run.
     """
-    write_agreement(settings, run_date)
-    result = build(settings, run_date, full_refresh=full_refresh, progress=progress)
+    write_agreement(settings, day.run_date)
+    result = build(settings, day, full_refresh=full_refresh, progress=progress)
     conn = open_warehouse(settings)
     try:
         ensure_as_reported_tables(conn)

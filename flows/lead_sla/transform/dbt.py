@@ -17,12 +17,12 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 from dbt_common.events.base_types import EventMsg
 
+from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 
 _FAILED_STATUSES = {"error", "fail", "runtime error"}
@@ -176,16 +176,13 @@ def _release_duckdb() -> None:
             environment.close()
 
 
-def _vars(run_date: date, settings: Settings) -> str:
-    return f'{{"run_date": "{run_date.isoformat()}", "reporting_timezone": "{settings.reporting_timezone}"}}'
-
-
-def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_date: date | None = None,
+def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, day: RunDay | None = None,
             progress: DbtProgress | None = None, target_path: Path | None = None) -> DbtResult:
     """Invoke ``dbt <command>`` on the project with the settings' warehouse; never raises for dbt failures.
 
-    ``command`` may name a sub-command (``"docs generate"``). ``progress`` receives dbt's events.
-    ``target_path`` defaults to ``dbt_target`` beside the warehouse.
+    ``command`` may name a sub-command (``"docs generate"``). ``day`` gives the vars of the run day
+    (:meth:`RunDay.dbt_vars`); without it dbt gets none (enough for ``dbt show --inline``).
+    ``progress`` receives dbt's events; ``target_path`` defaults to ``dbt_target`` beside the warehouse.
     """
     project = settings.dbt_dir
     target_path = target_path or settings.warehouse.parent / "dbt_target"
@@ -198,8 +195,8 @@ def run_dbt(settings: Settings, command: str, args: Sequence[str] = (), *, run_d
         "--quiet",
         *args,
     ]
-    if run_date is not None:
-        cli_args += ["--vars", _vars(run_date, settings)]
+    if day is not None:
+        cli_args += ["--vars", json.dumps(day.dbt_vars())]
     with _dbt_environment(settings):
         try:
             outcome: dbtRunnerResult = dbtRunner(callbacks=[progress] if progress else None).invoke(cli_args)
@@ -235,9 +232,9 @@ def parsed_manifest(settings: Settings) -> dict:
         return json.loads((Path(scratch) / "manifest.json").read_text())
 
 
-def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), full_refresh: bool = False,
+def build(settings: Settings, day: RunDay, *, select: Sequence[str] = (), full_refresh: bool = False,
           data_tests: bool = True, progress: ProgressCallback | None = None) -> DbtResult:
-    """``dbt build`` as of ``run_date``; raises ``DbtBuildError`` listing every failed node.
+    """``dbt build`` as of the run day ``day``; raises ``DbtBuildError`` listing every failed node.
 
     Unit tests are left out unless ``settings.dbt_unit_tests_nightly`` (``make test`` runs them).
     ``data_tests=False`` builds the models alone: only for checks of what the models hold, never for
@@ -252,27 +249,27 @@ def build(settings: Settings, run_date: date, *, select: Sequence[str] = (), ful
         args += ["--select", *select]
     if full_refresh:
         args.append("--full-refresh")
-    result = run_dbt(settings, "build", args, run_date=run_date,
+    result = run_dbt(settings, "build", args, day=day,
                      progress=DbtProgress("dbt build", progress) if progress else None)
     if not result.success:
         lines = [f"- {n.unique_id}: {n.status}: {(n.message or '').strip()[:500]}" for n in result.failures]
         if result.error:
             lines.append(f"- dbt: {result.error}")
-        raise DbtBuildError(f"dbt build for {run_date} failed:\n" + "\n".join(lines or ["- (no node result)"]))
+        raise DbtBuildError(f"dbt build for {day.run_date} failed:\n" + "\n".join(lines or ["- (no node result)"]))
     return result
 
 
-def generate_docs(settings: Settings, run_date: date, out_dir: Path, *, progress: ProgressCallback | None = None) -> Path:
+def generate_docs(settings: Settings, day: RunDay, out_dir: Path, *, progress: ProgressCallback | None = None) -> Path:
     """``dbt docs generate --static`` for the built warehouse; copies the single-file site to ``out_dir``.
 
     The static page embeds the manifest and the catalog (every model, column description and
     the tables' actual columns), so it opens offline from the published folder. ``progress`` is
     told how far it has got: nodes compiled, then the catalog.
     """
-    result = run_dbt(settings, "docs generate", ["--static"], run_date=run_date,
+    result = run_dbt(settings, "docs generate", ["--static"], day=day,
                      progress=DbtProgress("dbt docs", progress, verb="compiled") if progress else None)
     if not result.success:
-        raise DbtBuildError(f"dbt docs generate for {run_date} failed: {result.error}")
+        raise DbtBuildError(f"dbt docs generate for {day.run_date} failed: {result.error}")
     page = settings.warehouse.parent / "dbt_target" / "static_index.html"
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / "index.html"
