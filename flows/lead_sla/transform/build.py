@@ -7,6 +7,7 @@ from datetime import date
 from lead_sla.agreement import load_agreement, write_agreement_tables
 from lead_sla.agreement.in_force import require_in_force_for_build
 from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.ops.streams import record_night_streams
 from lead_sla.publish.as_reported import ensure_as_reported_tables
 from lead_sla.settings import Settings
 from lead_sla.transform.dbt import DbtResult, ProgressCallback, build
@@ -42,13 +43,15 @@ def build_day(settings: Settings, run_date: date, *, full_refresh: bool = False,
     ``progress`` is told how far the build has got (:class:`~lead_sla.transform.dbt.DbtProgress`).
 
     Afterwards the tables that keep first reports exist beside the daily facts (empty on a new
-    warehouse), so the checks that compare with them can run.
+    warehouse), so the checks that compare with them can run, and ``ops.night_streams`` says which
+    source streams the build had data for.
     """
     write_agreement(settings, run_date)
     result = build(settings, run_date, full_refresh=full_refresh, progress=progress)
     conn = open_warehouse(settings)
     try:
         ensure_as_reported_tables(conn)
+        record_night_streams(conn)
     finally:
         conn.close()
     return result
