@@ -17,6 +17,8 @@ from lead_sla.quality.engine import GxRunner, bind_suite, validate_suite
 from lead_sla.quality.frames import DEFAULT_ROWS_PER_BATCH
 from lead_sla.quality.report import ExpectationOutcome, ValidationReport
 from lead_sla.quality.results import write_results
+from lead_sla.quality.streams import split_by_streams
+from lead_sla.ops.streams import absent_streams, read_night_streams
 from lead_sla.quality.suites import BUILTIN_PARAMS, PUBLICATIONS_DDL, STAGES, ParamValue, Suite, SuiteError, load_suites
 
 logger = logging.getLogger(__name__)
@@ -65,8 +67,10 @@ def run_validation(
     the same ``run_id`` and ``stage`` replaces its rows), builds Data Docs into ``docs_dir`` (none
     when it is ``None``, e.g. in a long backfill) and returns the report; it does not raise for
     failed expectations (call ``report.raise_for_critical()``). ``params`` overrides the suites'
-    declared parameters (bands, windows, ``reporting_timezone``). Raises ``SuiteError`` for an
-    invalid suite file, before anything is written.
+    declared parameters (bands, windows, ``reporting_timezone``). A check that needs an optional
+    stream the build had no data for (``ops.night_streams``) is not evaluated: its outcome is
+    skipped, with the reason (``quality/streams.py``). Raises ``SuiteError`` for an invalid suite
+    file, before anything is written.
     """
     started = time.monotonic()
     if stage not in STAGES:
@@ -88,14 +92,20 @@ def run_validation(
 
     # row_count checks compare with the previous publication; a warehouse never published has none
     conn.execute(PUBLICATIONS_DDL)
+    absent = absent_streams(read_night_streams(conn))
     runner = GxRunner(example_rows=example_rows)
     outcomes: list[ExpectationOutcome] = []
     notes: list[str] = []
     docs_results: dict[str, ExpectationSuiteValidationResult] = {}
     for suite in suites:
         suite_started = time.monotonic()
+        evaluate, skipped = split_by_streams(suite, bound[suite.name], absent)
+        outcomes.extend(skipped)
+        if not evaluate:
+            notes.append(f"suite {suite.name} skipped: {skipped[0].observed_value.removeprefix('skipped: ')}")
+            continue
         run = validate_suite(
-            conn, suite, bound[suite.name], runner, values[suite.name],
+            conn, suite, evaluate, runner, values[suite.name],
             rows_per_batch=rows_per_batch, example_rows=example_rows,
         )
         outcomes.extend(run.outcomes)
