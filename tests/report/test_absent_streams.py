@@ -19,6 +19,7 @@ import pytest
 from lead_sla.report import build_report
 from lead_sla.report.render import ABSENT_STREAM_NOTES
 from lead_sla.sources.streams import STREAMS
+from tests.support.browser import BrowserPaths, ChromeDriver
 from tests.support.published import PublishedDemo
 
 LEFT_OUT = {"activities", "web_sessions"}
@@ -35,10 +36,14 @@ def _notes(html: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def partial_page(published_partial: PublishedDemo, tmp_path_factory: pytest.TempPathFactory) -> str:
-    path = build_report(published_partial.database, published_partial.run_date, tmp_path_factory.mktemp("partial-report"),
+def partial_report(published_partial: PublishedDemo, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_report(published_partial.database, published_partial.run_date, tmp_path_factory.mktemp("partial-report"),
                         reporting_timezone=published_partial.settings.reporting_timezone)
-    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def partial_page(partial_report: Path) -> str:
+    return partial_report.read_text(encoding="utf-8")
 
 
 def test_the_published_copy_says_which_streams_the_day_had(published_partial: PublishedDemo) -> None:
@@ -94,3 +99,18 @@ def test_the_funnel_and_content_say_visits_are_not_counted_and_show_the_rest(par
 def test_the_full_demo_hides_nothing(report: Path, published: PublishedDemo) -> None:
     assert published.query("SELECT count(*) FROM meta.streams WHERE NOT has_data") == [(0,)]
     assert _notes(report.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.slow
+def test_the_notes_read_in_a_browser(browser: BrowserPaths, partial_report: Path) -> None:
+    with ChromeDriver.start(browser) as driver, driver.session(width=1280, height=1000) as session:
+        assert session.open(partial_report) == "complete"
+        assert session.page_errors() == []
+        notes = session.execute(
+            """return [...document.querySelectorAll('[data-absent-stream]')].map(e => [e.closest('section').id,
+                 e.dataset.absentStream, e.textContent, e.getBoundingClientRect().height])""")
+    assert sorted((section, stream) for section, stream, _, _ in notes) == [
+        ("breaches", "activities"), ("content", "web_sessions"), ("followup", "activities"), ("funnel", "web_sessions"),
+        ("response", "activities")]
+    for _, stream, text, height in notes:
+        assert text == ABSENT_STREAM_NOTES[stream] and height > 10  # shown, not hidden
