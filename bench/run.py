@@ -146,6 +146,202 @@ def floor_statements(manifest: Mapping[str, Any]) -> list[FloorStatement]:
 
 
 # --------------------------------------------------------------------------------------------
+# The hand-written floor: what DuckDB needs for the same results, written by hand
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HandQuery:
+    """A hand-written query over the benchmark's data, timed as ``CREATE TABLE hand_floor.<name> AS``.
+
+    ``beside`` names the dbt model whose result (grain and meaning) it gives, or None for the
+    building blocks the issue asked for; the results put its time beside that model's floor time.
+    It reads what that model reads: raw text tables (cast here, as staging does), or the model's
+    own inputs as the floor built them.
+    """
+
+    name: str
+    beside: str | None
+    what: str
+    sql: str
+
+
+# Naive UTC text -> the day in the reporting zone (what the models' reporting_date() gives).
+_LOCAL_DAY = "cast(timezone('{zone}', timezone('UTC', cast({column} as timestamp))) as date)"
+
+
+def _local_day(column: str) -> str:
+    return _LOCAL_DAY.format(zone=REPORTING_TIMEZONE, column=column)
+
+
+HAND_FLOOR: tuple[HandQuery, ...] = (
+    HandQuery(
+        "visitors_by_day_and_channel", "fct_lead_funnel_daily",
+        "count-distinct visitors per day and channel (UTM medium) over every session",
+        f"""select {_local_day('started_at')} as session_date, coalesce(lower(utm_medium), 'direct') as channel,
+               count(distinct visitor_id) as visitors
+            from raw.web_sessions group by all""",
+    ),
+    HandQuery(
+        "first_touch_per_visitor", "int_leads_attributed",
+        "first session of every visitor and its UTM medium and campaign (arg_min)",
+        """select visitor_id, min(cast(started_at as timestamp)) as first_touch_at,
+               arg_min(lower(utm_medium), cast(started_at as timestamp)) as first_medium,
+               arg_min(utm_campaign, cast(started_at as timestamp)) as first_campaign
+            from raw.web_sessions group by visitor_id""",
+    ),
+    HandQuery(
+        "sessions_by_lead", None,
+        "sessions joined to the lead identity map and aggregated per lead",
+        """select i.lead_id, count(*) as sessions, min(cast(s.started_at as timestamp)) as first_session_at,
+               sum(cast(s.pageviews as integer)) as pageviews
+            from raw.web_sessions as s
+            join intermediate.int_identities_stitched as i
+                on i.identifier_type = 'visitor' and i.identifier = s.visitor_id and i.lead_id is not null
+            group by i.lead_id""",
+    ),
+    HandQuery(
+        "latest_contact_versions", None,
+        "latest version of every contact (dedupe of every landed contact row)",
+        """select * from raw.contacts
+            qualify row_number() over (partition by contact_id order by updated_at desc, _row_hash desc) = 1""",
+    ),
+    HandQuery(
+        "sessions_attributed", "int_sessions_attributed",
+        "every session once (its first landed copy), typed, with its day, a channel, its lead and its number "
+        "among the visitor's sessions",
+        f"""with copies as (
+                select session_id, arg_min(struct_pack(visitor_id, started_at, utm_medium, referrer),
+                                           (_export_date, _row_hash)) as s
+                from raw.web_sessions group by session_id
+            ),
+            sessions as (
+                select session_id, s.visitor_id, cast(s.started_at as timestamp) as started_at, s.utm_medium, s.referrer
+                from copies
+            )
+            select s.session_id, s.visitor_id, v.lead_id, v.contact_id, s.started_at,
+                   {_local_day('s.started_at')} as session_date,
+                   case when s.utm_medium is not null then lower(s.utm_medium)
+                        when s.referrer is null then 'direct' else 'referral' end as channel,
+                   (v.identified_at is null or s.started_at < v.identified_at) as is_anonymous,
+                   row_number() over (partition by s.visitor_id order by s.started_at, s.session_id)
+                       as visitor_session_number
+            from sessions as s
+            left join intermediate.int_identities_stitched as v
+                on v.identifier_type = 'visitor' and v.identifier = s.visitor_id""",
+    ),
+    HandQuery(
+        "identities_stitched", "int_identities_stitched",
+        "every normalized e-mail (forms, contacts, e-mail events) and every visitor with its lead",
+        """with contact_emails as (
+                select lower(trim(email)) as email, arg_min(contact_id, updated_at) as contact_id,
+                       min(cast(updated_at as timestamp)) as first_at
+                from raw.contacts where nullif(trim(email), '') is not null group by 1
+            ),
+            form_emails as (
+                select lower(trim(email)) as email, min(cast(submitted_at as timestamp)) as first_at
+                from raw.form_submissions where nullif(trim(email), '') is not null group by 1
+            ),
+            emails as (
+                select email from contact_emails union select email from form_emails
+                union select lower(trim(email)) from raw.email_events where nullif(trim(email), '') is not null
+            ),
+            email_ids as (
+                select e.email, c.contact_id,
+                       coalesce(c.contact_id, case when f.email is not null then 'email:' || md5(e.email) end) as lead_id,
+                       least(c.first_at, f.first_at) as identified_at
+                from emails as e left join contact_emails as c using (email) left join form_emails as f using (email)
+            ),
+            visitor_forms as (
+                select visitor_id, arg_min(lower(trim(email)), submitted_at) as email,
+                       min(cast(submitted_at as timestamp)) as identified_at
+                from raw.form_submissions where visitor_id is not null and nullif(trim(email), '') is not null
+                group by visitor_id
+            ),
+            visitors as (
+                select visitor_id from raw.web_sessions
+                union select visitor_id from raw.form_submissions where visitor_id is not null
+            )
+            select 'email' as identifier_type, email as identifier, lead_id, contact_id, identified_at from email_ids
+            union all
+            select 'visitor', v.visitor_id, e.lead_id, e.contact_id, f.identified_at
+            from visitors as v left join visitor_forms as f using (visitor_id) left join email_ids as e using (email)""",
+    ),
+    HandQuery(
+        "profile_observations", "int_profile_observations_unpivoted",
+        "every form field a known lead filled in, one row per field (unpivot)",
+        """unpivot (
+                select i.lead_id, f.submission_id, cast(f.submitted_at as timestamp) as observed_at,
+                       f.company_size, f.industry, f.need, f.annual_revenue, f.country, f.job_title
+                from raw.form_submissions as f
+                join intermediate.int_identities_stitched as i
+                    on i.identifier_type = 'email' and i.identifier = lower(trim(f.email)) and i.lead_id is not null
+            ) on company_size, industry, need, annual_revenue, country, job_title
+            into name attribute value attribute_value""",
+    ),
+    HandQuery(
+        "attributes_summarized", "int_lead_attributes_summarized",
+        "per lead and attribute: latest value (arg_max), first and last seen, times seen, distinct values",
+        """select lead_id, attribute, arg_max(attribute_value, observed_at) as attribute_value,
+               min(observed_at) as first_seen_at, max(observed_at) as last_seen_at, count(*) as times_seen,
+               count(distinct attribute_value) as distinct_values_seen
+            from intermediate.int_profile_observations_unpivoted group by lead_id, attribute""",
+    ),
+    HandQuery(
+        "sla_daily", "fct_sales_sla_daily",
+        "per rep and day: received, touched, due, met, breached, pending (a running sum of starts and "
+        "ends) and response percentiles, from fct_sales_sla",
+        f"""with d as (
+                select rep_owner_id as owner_id, rep_sla_status as status, rep_response_business_minutes as minutes,
+                       {_local_day('rep_clock_started_at')} as received, {_local_day('first_touch_at')} as touched,
+                       {_local_day('rep_sla_due_at')} as due, {_local_day('excluded_at')} as excluded
+                from marts.fct_sales_sla where rep_owner_id is not null
+            ),
+            events as (
+                select owner_id, received as day, 1 as received, 0 as touched, 0 as due, status, null as minutes,
+                       0 as pending_change from d
+                union all select owner_id, touched, 0, 1, 0, status, minutes, 0 from d where touched is not null
+                union all select owner_id, due, 0, 0, 1, status, null, 0 from d where due is not null
+                union all select owner_id, received, 0, 0, 0, status, null, 1 from d
+                union all select owner_id, least(touched, due, excluded), 0, 0, 0, status, null, -1
+                from d where least(touched, due, excluded) is not null
+            )
+            select owner_id, day, sum(received) as received,
+                   count(*) filter (where touched = 1 and status = 'met') as touched_within_sla,
+                   count(*) filter (where due = 1 and status <> 'excluded') as due,
+                   count(*) filter (where due = 1 and status = 'met') as met,
+                   sum(sum(pending_change)) over (partition by owner_id order by day) as pending,
+                   median(minutes) filter (where touched = 1 and status in ('met', 'late')) as median_minutes,
+                   quantile_cont(minutes, 0.9) filter (where touched = 1 and status in ('met', 'late')) as p90_minutes
+            from events group by owner_id, day""",
+    ),
+)
+
+
+def run_hand_floor(conn: Any, queries: Sequence[HandQuery] = HAND_FLOOR) -> list[dict[str, Any]]:
+    """Time every hand query on ``conn`` (a DuckDB connection holding the data) as a table it creates.
+
+    A query that fails (a column since renamed, say) is reported with its error, not raised: the
+    hand floor sits beside the floor, whose own measurements must not depend on it.
+    """
+    conn.execute("CREATE SCHEMA IF NOT EXISTS hand_floor")
+    timings = []
+    for query in queries:
+        entry: dict[str, Any] = {"name": query.name, "beside": query.beside, "what": query.what,
+                                 "seconds": None, "rows": None, "error": None}
+        t0 = time.perf_counter()
+        try:
+            conn.execute(f'CREATE OR REPLACE TABLE hand_floor."{query.name}" AS\n{query.sql}')
+            entry["seconds"] = time.perf_counter() - t0
+            entry["rows"] = conn.execute(f'SELECT count(*) FROM hand_floor."{query.name}"').fetchone()[0]
+        except Exception as exc:  # noqa: BLE001 - reported in the results instead
+            entry["error"] = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        timings.append(entry)
+    conn.execute("DROP SCHEMA hand_floor CASCADE")
+    return timings
+
+
+# --------------------------------------------------------------------------------------------
 # Running a command and measuring it
 # --------------------------------------------------------------------------------------------
 
@@ -597,17 +793,51 @@ def render_markdown(records: Sequence[Mapping[str, Any]], meta: Mapping[str, Any
     largest = next((r for r in reversed(records) if _get(r, "full_build", "dbt", "slowest_models")), None)
     if largest is not None:
         lines += ["", f"## Slowest dbt models of the full build at {largest['leads']:,} leads", "",
-                  "| model | materialized | dbt | floor | dbt ÷ floor |", "|---|---|---:|---:|---:|"]
+                  "| model | materialized | dbt | floor | dbt ÷ floor | hand floor | floor ÷ hand |",
+                  "|---|---|---:|---:|---:|---:|---:|"]
         for model in largest["full_build"]["dbt"]["slowest_models"]:
-            floor_s = model.get("floor_seconds")
+            floor_s, hand_s = model.get("floor_seconds"), model.get("hand_seconds")
             ratio = model["seconds"] / floor_s if floor_s else None
+            hand_ratio = floor_s / hand_s if floor_s and hand_s else None
             lines.append(f"| `{model['name']}` | {model.get('materialized') or '?'} | {fmt_seconds(model['seconds'])} | "
-                         f"{fmt_seconds(floor_s)} | {fmt_ratio(ratio)} |")
+                         f"{fmt_seconds(floor_s)} | {fmt_ratio(ratio)} | {fmt_seconds(hand_s)} | {fmt_ratio(hand_ratio)} |")
+    lines += render_hand_floor(records)
     if failed:
         lines += ["", "## Failures", ""]
         for record in failed:
             lines += [f"- {record['leads']:,} leads:", "", "```", str(record["error"]).strip(), "```"]
     return "\n".join(lines) + "\n"
+
+
+def render_hand_floor(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The hand-written queries per scale, beside the floor time of the model each stands for."""
+    names: dict[str, Mapping[str, Any]] = {}
+    for record in records:
+        for query in _get(record, "floor", "hand_floor") or []:
+            names.setdefault(query["name"], query)
+    if not names:
+        return []
+    floors = [{s["name"]: s["seconds"] for s in _get(r, "floor", "statements") or []} for r in records]
+    per_record = [{q["name"]: q for q in _get(r, "floor", "hand_floor") or []} for r in records]
+    lines = ["", "## Hand-written floor", "",
+             "The same results written by hand in one DuckDB connection after the floor (bench/README.md): "
+             "query time, and beside it the floor time of the model it stands for.", "",
+             _row("query (what it computes)", [f"{r['leads']:,} leads: hand · model floor" for r in records]),
+             "|---|" + "---:|" * len(records)]
+    for name, query in names.items():
+        label = f"`{name}`" + (f" → `{query['beside']}`" if query.get("beside") else "") + f" ({query['what']})"
+        cells = []
+        for floor, hand in zip(floors, per_record):
+            entry = hand.get(name)
+            if entry is None:
+                cells.append("–")
+            elif entry.get("error"):
+                cells.append("failed")
+            else:
+                model = floor.get(query["beside"]) if query.get("beside") else None
+                cells.append(fmt_seconds(entry["seconds"]) + (f" · {fmt_seconds(model)}" if model is not None else ""))
+        lines.append(_row(label, cells))
+    return lines
 
 
 # --------------------------------------------------------------------------------------------
@@ -786,9 +1016,12 @@ def run_floor_plan(plan_path: Path, db_path: Path, out_path: Path) -> None:
             if statement.kind == "TABLE":
                 counts[f"{statement.schema}.{statement.alias}"] = \
                     conn.execute(f"SELECT count(*) FROM {statement.relation}").fetchone()[0]
+        # Same connection, same memory limit, same data: the hand-written queries after the models.
+        hand = run_hand_floor(conn)
     finally:
         conn.close()
-    out_path.write_text(json.dumps({"seconds": total, "statements": timings, "table_rows": counts}, indent=1))
+    out_path.write_text(json.dumps({"seconds": total, "statements": timings, "table_rows": counts,
+                                    "hand_floor": hand}, indent=1))
 
 
 # --------------------------------------------------------------------------------------------
@@ -1059,6 +1292,9 @@ def floor_for(config: BenchConfig, folder: Path, warehouse: Path, run_date: date
     result["process_seconds"] = result.pop("seconds")
     result["seconds"] = outcome["seconds"]
     result["statements"] = outcome["statements"]
+    result["hand_floor"] = outcome.get("hand_floor", [])
+    for failed in (q for q in result["hand_floor"] if q.get("error")):
+        say(f"  warning: hand floor query {failed['name']} failed: {failed['error']}")
     result["kinds"] = {kind: sum(1 for s in plan if s.kind == kind) for kind in ("VIEW", "TABLE")}
     # The floor must compute what dbt computed: compare every table's row count.
     mismatches = {name: {"dbt": full_tables.get(name), "floor": rows}
@@ -1085,14 +1321,25 @@ def ratios(record: Mapping[str, Any]) -> dict[str, float | None]:
             "incremental_over_full": div(incremental, full)}
 
 
+def hand_seconds_by_model(hand_floor: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Model name -> the time of the hand query (or queries, added up) that stands beside it."""
+    by_model: dict[str, float] = {}
+    for query in hand_floor:
+        if query.get("beside") and query.get("seconds") is not None:
+            by_model[query["beside"]] = by_model.get(query["beside"], 0.0) + query["seconds"]
+    return by_model
+
+
 def attach_floor_times(record: dict[str, Any]) -> None:
     """Put each model's floor time next to its dbt time."""
     floor = {s["unique_id"]: s["seconds"] for s in _get(record, "floor", "statements") or []}
+    hand = hand_seconds_by_model(_get(record, "floor", "hand_floor") or [])
     for step in ("full_build", "incremental"):
         dbt = _get(record, step, "dbt")
         if dbt:
             for model in dbt.get("slowest_models", []):
                 model["floor_seconds"] = floor.get(model["unique_id"]) if step == "full_build" else None
+                model["hand_seconds"] = hand.get(model["name"]) if step == "full_build" else None
             dbt.pop("models", None)  # the full list is in the kept run_results copy; keep the JSON small
 
 

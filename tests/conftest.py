@@ -69,7 +69,7 @@ def _publish_demo(tmp_path_factory: pytest.TempPathFactory, worker_id: str, name
     from filelock import FileLock
 
     from lead_sla.flows.nightly import nightly
-    from lead_sla.sources.demo import generate
+    from lead_sla.demo import generate
 
     if worker_id == "master":
         root = tmp_path_factory.mktemp(name)

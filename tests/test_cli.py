@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from typer.testing import CliRunner
 
@@ -643,7 +645,7 @@ def test_the_run_summary_shows_quarantine_per_stream_and_the_warnings(tmp_path, 
 
 def test_demo_ends_with_the_demo_day_and_commands_that_fit_80_columns(tmp_path, monkeypatch):
     import lead_sla.flows.nightly as nightly_module
-    import lead_sla.sources.demo as demo_module
+    import lead_sla.demo as demo_module
 
     monkeypatch.setattr(demo_module, "generate", lambda *args, **kwargs: None)
     monkeypatch.setattr(nightly_module, "nightly", lambda run_date, force_publish, settings: nightly_module.DayResult(
@@ -737,6 +739,30 @@ def test_a_failed_run_prints_its_message_once_and_the_log_file_keeps_the_traceba
     assert f"the traceback is in {log_file}" in _flat(result.output) or debug
     kept = log_file.read_text()
     assert "Traceback (most recent call last)" in kept and "ValueError: the CRM export of 2026-10-31" in kept
+
+
+@pytest.mark.parametrize("own", [None, "45"], ids=["default", "user-set"])
+def test_the_pipeline_gives_prefects_temporary_server_two_minutes_unless_told_otherwise(tmp_path, monkeypatch, own):
+    import lead_sla.flows.extract as extract_module
+
+    seen = {}
+
+    def record(settings, up_to, streams):  # noqa: ANN001, ANN202 - the flow's signature
+        seen.update({name: os.environ.get(name) for name in ("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS",
+                                                              "PREFECT_SERVER_ANALYTICS_ENABLED")})
+        return []
+
+    monkeypatch.setattr(extract_module, "extract", record)
+    monkeypatch.delenv("PREFECT_SERVER_ANALYTICS_ENABLED", raising=False)
+    if own is None:
+        monkeypatch.delenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", raising=False)
+    else:
+        monkeypatch.setenv("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", own)
+    (tmp_path / "landing").mkdir()
+    result = runner.invoke(app, ["extract"], env=env_for(tmp_path))
+    assert result.exit_code == 0, result.output
+    assert seen == {"PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": own or "120",
+                    "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
 
 
 def test_status_shows_a_failure_until_a_later_run_succeeds(tmp_path):

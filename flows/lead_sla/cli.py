@@ -133,7 +133,7 @@ def generate(
     """Write the demo company's nightly exports: one folder per stream and day."""
     settings = _settings()
     last = _parse_day(end_date, "--end-date")
-    from lead_sla.sources.demo import generate as generate_exports
+    from lead_sla.demo import generate as generate_exports
 
     target = out or settings.landing
     summary = generate_exports(target, leads=leads, days=days, seed=seed, end_date=last)
@@ -300,10 +300,20 @@ def backfill(
     _print_night(quarantined, read, [w for r in built for w in r.warnings], settings)
 
 
+# What the pipeline asks of Prefect unless the environment says otherwise: no telemetry from offline
+# machines, and a temporary API server (when no PREFECT_API_URL is set) given two minutes to start,
+# not Prefect's 20 s, which a busy machine misses and the night fails before it begins.
+PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+
+
 def _run_pipeline(settings: Settings, call: Callable[[], T], debug: bool) -> T:
     """Run a flow with the pipeline's logging: an expected failure prints its message once (exit 1;
     invalid input found inside exit 2); the log file keeps the traceback, and ``--debug`` shows it."""
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")  # no telemetry from offline machines
+    for name, value in PREFECT_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     from prefect.logging.configuration import PROCESS_LOGGING_CONFIG, setup_logging
 
     if not PROCESS_LOGGING_CONFIG and sys.stderr is sys.__stderr__:
@@ -573,7 +583,7 @@ def demo(
     _checked(lambda: preflight.check_writable(settings.landing, "LEAD_SLA_LANDING_DIR", "the demo exports are written there"))
     _checked(lambda: preflight.check_writable(settings.published, "LEAD_SLA_PUBLISHED_DIR", "the readers' copy is published there"))
     _checked(lambda: preflight.check_agreement(settings))
-    from lead_sla.sources.demo import generate as generate_exports
+    from lead_sla.demo import generate as generate_exports
 
     marker = settings.landing / ".generated.json"
     wanted = {"leads": leads, "days": days, "seed": DEMO_SEED, "end_date": DEMO_END.isoformat()}

@@ -384,3 +384,72 @@ def test_stage_peaks(samples, expected):
     stages = [{"stage": "extract", "started_at": at(5), "finished_at": at(15)},
               {"stage": "build", "started_at": at(15.5), "finished_at": at(25)}]
     assert bench.stage_peaks(samples, stages) == expected
+
+
+# --- the hand-written floor -------------------------------------------------------------------
+
+
+def test_run_hand_floor_times_each_query_and_reports_a_failing_one_without_stopping():
+    import duckdb
+
+    conn = duckdb.connect()
+    conn.execute("create schema raw; create table raw.t as select range % 3 as k from range(10)")
+    queries = [
+        bench.HandQuery("grouped", "some_model", "three groups", "select k, count(*) as n from raw.t group by k"),
+        bench.HandQuery("broken", None, "names a missing column", "select no_such_column from raw.t"),
+        bench.HandQuery("all", None, "every row", "select * from raw.t"),
+    ]
+    timings = bench.run_hand_floor(conn, queries)
+
+    assert [(t["name"], t["rows"]) for t in timings] == [("grouped", 3), ("broken", None), ("all", 10)]
+    assert timings[0]["seconds"] > 0 and timings[0]["error"] is None
+    assert timings[1]["seconds"] is None and "no_such_column" in timings[1]["error"]
+    # The floor database is left as it was: the tables the queries made are gone.
+    assert conn.execute("select count(*) from duckdb_schemas() where schema_name = 'hand_floor'").fetchone() == (0,)
+
+
+def test_hand_floor_times_sit_beside_their_models_in_the_markdown():
+    record = _record()
+    record["floor"]["statements"] = [{"unique_id": "model.lead_sla.int_sessions_attributed",
+                                      "name": "int_sessions_attributed", "seconds": 20.0}]
+    record["floor"]["hand_floor"] = [
+        {"name": "sessions_attributed", "beside": "int_sessions_attributed", "what": "sessions with their lead",
+         "seconds": 4.0, "rows": 10, "error": None},
+        {"name": "latest_contact_versions", "beside": None, "what": "dedupe", "seconds": 0.5, "rows": 3, "error": None},
+        {"name": "sla_daily", "beside": "fct_sales_sla_daily", "what": "per rep and day", "seconds": None,
+         "rows": None, "error": "BinderException: no column"},
+    ]
+    record["full_build"]["dbt"] = {"slowest_models": [
+        {"unique_id": "model.lead_sla.int_sessions_attributed", "name": "int_sessions_attributed",
+         "materialized": "table", "seconds": 30.0}]}
+    bench.attach_floor_times(record)
+    meta = {"started_at": "2026-11-26T18:00:00+00:00", "days": 365, "machine": {"cpus": 2}, "commit": {"head": "abc"}}
+
+    text = bench.render_markdown([record], meta)
+
+    assert "| `int_sessions_attributed` | table | 30.0 s | 20.0 s | 1.50× | 4.00 s | 5.00× |" in text
+    assert "| `sessions_attributed` → `int_sessions_attributed` (sessions with their lead) | 4.00 s · 20.0 s |" in text
+    assert "| `latest_contact_versions` (dedupe) | 0.50 s |" in text
+    assert "| `sla_daily` → `fct_sales_sla_daily` (per rep and day) | failed |" in text
+
+
+def test_every_hand_query_runs_on_a_built_warehouse_and_stands_beside_a_real_model(published, tmp_path):
+    """The hand floor reads the project's raw, intermediate and mart tables by name: a renamed column
+    or model must fail here, not silently in a benchmark hours long."""
+    import shutil
+
+    import duckdb
+
+    copy = tmp_path / "lead_sla.duckdb"  # same file name: same catalog name as the warehouse
+    shutil.copy2(published.settings.warehouse_path, copy)
+    conn = duckdb.connect(str(copy))
+    try:
+        models = {name for (name,) in conn.execute(
+            "select table_name from duckdb_tables() where schema_name in ('intermediate', 'marts') "
+            "union select view_name from duckdb_views() where schema_name = 'staging'").fetchall()}
+        timings = bench.run_hand_floor(conn)
+    finally:
+        conn.close()
+    assert [t for t in timings if t["error"]] == []
+    assert all(t["rows"] > 0 for t in timings), timings
+    assert {q.beside for q in bench.HAND_FLOOR if q.beside} <= models

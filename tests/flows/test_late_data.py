@@ -23,7 +23,7 @@ from lead_sla.cli import app
 from lead_sla.flows.nightly import nightly
 from lead_sla.publish.as_reported import owner_names, restatement_lines, restatements
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import LateExports, generate
+from lead_sla.demo import LateExports, generate
 from tests.support.project import PROJECT_ROOT
 from tests.support.tables import assert_same_tables, snapshot
 

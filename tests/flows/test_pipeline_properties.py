@@ -23,7 +23,7 @@ import pytest
 
 from lead_sla.publish.publisher import read_manifest
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from tests.support.project import PROJECT_ROOT
 from tests.support.tables import assert_same_tables, snapshot
 

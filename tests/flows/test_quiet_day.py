@@ -16,7 +16,7 @@ import pytest
 
 from lead_sla.flows.nightly import nightly
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from tests.support.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

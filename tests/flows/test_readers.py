@@ -12,7 +12,7 @@ import pytest
 
 from lead_sla.flows.nightly import nightly
 from lead_sla.publish.publisher import read_manifest
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 
 pytestmark = pytest.mark.slow
 

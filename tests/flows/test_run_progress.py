@@ -16,7 +16,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lead_sla.cli import app
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from tests.support.project import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

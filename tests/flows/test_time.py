@@ -31,7 +31,7 @@ from lead_sla.flows.nightly import backfill, nightly, plan_backfill
 from lead_sla.ops.runlog import built_day
 from lead_sla.publish.publisher import published_day
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from tests.support.project import PROJECT_ROOT
 from tests.support.tables import assert_same_tables, digests, snapshot
 

@@ -14,7 +14,7 @@ import pytest
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.loader import MissingColumnError
 from lead_sla.landing.raw import ensure_raw_schema
-from lead_sla.sources.mapping import SourceMapping, StreamLoad
+from lead_sla.sources.mapping import MappingError, SourceMapping, StreamLoad
 from lead_sla.warehouse import connect
 
 CONTACT_HEADER = (
@@ -213,7 +213,8 @@ def test_a_crash_between_load_and_cursor_save_loses_and_duplicates_nothing(conn,
             raise InjectedCrash("killed after the rows were written, before the commit")
 
     with pytest.raises(InjectedCrash):
-        extract_stream_files(conn, landing, mapping(), "contacts", before_commit=crash_on_second_file)
+        extract_stream_files(conn, landing, mapping(), "contacts", before_commit=crash_on_second_file,
+                             files_per_transaction=1)
     assert conn.execute("select contact_id from raw.contacts").fetchall() == [("c1",)]
     assert conn.execute("select cursor_value from raw._cursors").fetchall() == [("2026-03-02 14:00:00",)]
 
@@ -221,6 +222,93 @@ def test_a_crash_between_load_and_cursor_save_loses_and_duplicates_nothing(conn,
     assert (resumed.files_loaded, resumed.files_skipped) == (1, 1)
     assert conn.execute("select contact_id from raw.contacts order by 1").fetchall() == [("c1",), ("c2",)]
     assert conn.execute("select cursor_value from raw._cursors").fetchall() == [("2026-03-03 14:00:00",)]
+
+
+def five_days_of_contacts(landing: Path) -> None:
+    """Five daily files; the fourth has a bad e-mail (quarantine) and repeats c1 (a duplicate)."""
+    for day in range(2, 7):
+        rows = [contact_row(f"c{day}", f"2026-03-0{day} 09:00:00")]
+        if day == 4:
+            rows += [contact_row("bad", "2026-03-04 10:00:00", email="not-an-email"),
+                     contact_row("c2", "2026-03-02 09:00:00")]
+        write(landing, "contacts", f"2026-03-0{day}", "part-00000.csv", "\n".join([CONTACT_HEADER, *rows]) + "\n")
+
+
+def test_a_crash_in_a_transaction_of_several_files_leaves_the_previous_state(conn, landing):
+    five_days_of_contacts(landing)
+    calls = {"n": 0}
+
+    def crash_in_second_transaction() -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise InjectedCrash("killed with three files' rows written, before the commit")
+
+    with pytest.raises(InjectedCrash):
+        extract_stream_files(conn, landing, mapping(), "contacts", before_commit=crash_in_second_transaction,
+                             files_per_transaction=2)
+    # The first transaction (two files) is whole; nothing of the second (three files) is anywhere.
+    assert conn.execute("select contact_id from raw.contacts order by 1").fetchall() == [("c2",), ("c3",)]
+    assert conn.execute("select cursor_value from raw._cursors").fetchall() == [("2026-03-03 14:00:00",)]
+    assert conn.execute("select path from raw._loaded_files order by 1").fetchall() == [
+        ("contacts/2026-03-02/part-00000.csv",), ("contacts/2026-03-03/part-00000.csv",)]
+    assert count(conn, "select count(*) from quarantine.rows") == 0
+
+    resumed = extract_stream_files(conn, landing, mapping(), "contacts", files_per_transaction=2)
+    assert (resumed.files_loaded, resumed.files_skipped) == (3, 2)
+    assert (resumed.rows_loaded, resumed.rows_duplicate, resumed.rows_quarantined) == (3, 1, 1)
+    assert conn.execute("select contact_id from raw.contacts order by 1").fetchall() == [
+        ("c2",), ("c3",), ("c4",), ("c5",), ("c6",)]
+    assert conn.execute("select cursor_value from raw._cursors").fetchall() == [("2026-03-06 14:00:00",)]
+    assert conn.execute("select source from quarantine.rows").fetchall() == [("contacts/2026-03-04/part-00000.csv",)]
+
+
+def landed_state(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    """Everything extraction wrote, without what differs between any two runs (batch ids, clock times)."""
+    return {
+        "raw": conn.execute("select * exclude (_batch_id, _extracted_at) from raw.contacts order by all").fetchall(),
+        "files": conn.execute("select * exclude (batch_id, loaded_at, mtime_ns) from raw._loaded_files "
+                              "order by all").fetchall(),
+        "quarantine": conn.execute("select * exclude (batch_id, quarantined_at) from quarantine.rows "
+                                   "order by all").fetchall(),
+        "cursor": conn.execute("select stream, source, cursor_value from raw._cursors").fetchall(),
+        "batches": conn.execute("select stream, source, rows_read, rows_loaded, rows_duplicate, rows_quarantined, "
+                                "rows_filtered, cursor_before, cursor_after from raw._batches").fetchall(),
+    }
+
+
+def test_files_landed_together_give_what_landing_them_one_by_one_gives(tmp_path, landing):
+    five_days_of_contacts(landing)
+    states, reports = [], []
+    for files_per_transaction in (1, 64):
+        conn = connect(tmp_path / f"grouped-{files_per_transaction}.duckdb")
+        try:
+            ensure_raw_schema(conn)
+            report = extract_stream_files(conn, landing, mapping(), "contacts", files_per_transaction=files_per_transaction)
+            reports.append([(b.location, b.rows_read, b.rows_loaded, b.rows_duplicate, b.rows_quarantined)
+                            for b in report.batches])
+            states.append(landed_state(conn))
+        finally:
+            conn.close()
+    one_by_one, together = states
+    assert together == one_by_one
+    assert reports[1] == reports[0]
+    # Each row keeps its own file and export day; the repeated c2 is the fourth file's duplicate.
+    assert [(row[0], row[-4], str(row[-2])) for row in together["raw"]][:2] == [
+        ("c2", "contacts/2026-03-02/part-00000.csv", "2026-03-02"),
+        ("c3", "contacts/2026-03-03/part-00000.csv", "2026-03-03")]
+    assert reports[1][2] == ("contacts/2026-03-04/part-00000.csv", 3, 1, 1, 1)
+
+
+def test_a_file_the_mapping_does_not_fit_fails_naming_it_and_the_files_before_it_land(conn, landing):
+    for day, size in ((2, "10"), (3, "20"), (4, "many"), (5, "40")):
+        write(landing, "companies", f"2026-03-0{day}", "part-00000.csv",
+              f"company_id,name,employee_count,updated_at\nco{day},Acme,{size},2026-03-0{day} 09:00:00\n")
+    strict = SourceMapping(name="test", timezone="UTC", loads=[StreamLoad(
+        stream="companies", files="companies/*/*.csv", columns={"employee_count": "CAST(employee_count AS INTEGER)"})])
+    with pytest.raises(MappingError, match=r"companies/2026-03-04/part-00000.csv"):
+        extract_stream_files(conn, landing, strict, "companies")
+    assert conn.execute("select company_id from raw.companies order by 1").fetchall() == [("co2",), ("co3",)]
+    assert count(conn, "select count(*) from raw._loaded_files") == 2
 
 
 def test_a_killed_process_leaves_no_partial_batch(tmp_path, landing):
@@ -234,7 +322,7 @@ def test_a_killed_process_leaves_no_partial_batch(tmp_path, landing):
         from pathlib import Path
         from lead_sla.landing.extract import extract_stream_files
         from lead_sla.landing.raw import ensure_raw_schema
-        from lead_sla.sources.mapping import SourceMapping, StreamLoad
+        from lead_sla.sources.mapping import MappingError, SourceMapping, StreamLoad
         from lead_sla.warehouse import connect
         conn = connect(Path({str(warehouse)!r}))
         ensure_raw_schema(conn)

@@ -20,7 +20,7 @@ from lead_sla.scoring.exports import export_day
 from lead_sla.scoring.settings import ModelPolicy
 from lead_sla.scoring.sources import REQUIRED_COLUMNS
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import run_dbt
 from lead_sla.warehouse import connect

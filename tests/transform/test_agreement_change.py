@@ -13,7 +13,7 @@ import yaml
 from lead_sla.landing.extract import extract_stream_files
 from lead_sla.landing.raw import ensure_raw_schema
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from lead_sla.sources.mapping import load_mapping
 from lead_sla.transform.build import build_day
 from lead_sla.warehouse import connect

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from lead_sla.settings import Settings
-from lead_sla.sources.demo import generate
+from lead_sla.demo import generate
 from lead_sla.transform.build import write_agreement
 from lead_sla.transform.dbt import build
 from tests.support.landing import land_exports

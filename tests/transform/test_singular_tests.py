@@ -75,10 +75,22 @@ VIOLATIONS: dict[str, str] = {
         select 'planted' as content_conversion_id, 'landing_page' as content_kind, '/planted' as content_id,
                'all_closed' as cohort, 40 as engaged_people, 4 as mqls, 0.1 as mql_rate,
                0.15 as mql_rate_lower_95, 0.3 as mql_rate_upper_95""",
+    "assert_icp_proposal_and_next_question_shares_are_within_bounds": """
+        update marts.fct_lead_next_question set tier_change_probability = 1.5
+        where lead_id = (select min(lead_id) from marts.fct_lead_next_question)""",
 }
 
 # further ways to break one invariant, each of which it must catch
 MORE_VIOLATIONS: list[tuple[str, str, str]] = [
+    # the 30-day demo's training window holds too few leads for a proposal: the row is planted whole
+    ("assert_icp_proposal_and_next_question_shares_are_within_bounds", "a-proposal-interval-missing-its-rate", """
+        insert into marts.fct_icp_proposal by name
+        select 'planted' as icp_proposal_id, 'industry' as attribute, 'planted' as attribute_value,
+               10 as leads, 3 as wins, 0.3 as win_rate, 0.35 as win_rate_lower_95, 0.6 as win_rate_upper_95,
+               0.3 as shrunk_win_rate, 0 as proposed_points"""),
+    ("assert_icp_proposal_and_next_question_shares_are_within_bounds", "asked-of-more-mqls-than-miss-it", """
+        update marts.fct_mql_missing_attributes set next_question_mqls = missing_mqls + 1
+        where attribute = (select min(attribute) from marts.fct_mql_missing_attributes)"""),
     ("assert_followup_rates_are_shares_inside_their_intervals", "a-rate-above-one", """
         insert into marts.fct_followup_evidence by name
         select 'planted' as followup_evidence_id, 'all_closed' as cohort, 'all' as icp_tier,

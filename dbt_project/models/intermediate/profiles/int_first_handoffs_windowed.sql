@@ -10,21 +10,10 @@
 {%- set later_days = var('icp_proposal_later_days') | int -%}
 {%- set training_days = var('icp_proposal_training_days') | int -%}
 
-with version_in_force as (
+with icp_attributes as (
 
-    select icp_version
-    from {{ ref('stg_agreement__icp_versions') }}
-    where effective_from <= {{ run_date() }}
-        and (effective_to is null or {{ run_date() }} < effective_to)
-
-),
-
-icp_attributes as (
-
-    select distinct rules.attribute
-    from {{ ref('stg_agreement__icp_rules') }} as rules
-    inner join version_in_force
-        on rules.icp_version = version_in_force.icp_version
+    select distinct attribute
+    from {{ ref('int_icp_rules_in_force') }}
 
 ),
 

@@ -32,15 +32,25 @@ run_starts as (
 
     select
         sequenced.*,
-        sum(case when previous_value is null or previous_value <> attribute_value then 1 else 0 end) over (
-            partition by lead_id, attribute
-            order by observation_number
-            rows between unbounded preceding and current row
-        ) as interval_number
+        case when previous_value is null or previous_value <> attribute_value then 1 else 0 end as is_run_start
     from sequenced
 
 ),
 
+numbered as (
+
+    select
+        run_starts.*,
+        sum(is_run_start) over (
+            partition by lead_id, attribute
+            order by observation_number
+            rows between unbounded preceding and current row
+        ) as interval_number
+    from run_starts
+
+),
+
+-- each interval has one start, its first observation: the source that reported the value first
 intervals as (
 
     select
@@ -53,13 +63,8 @@ intervals as (
         max(observed_at) as last_seen_at,
         count(*) as times_seen,
         min(known_on) as known_on,
-        max(case when observation_number = first_observation_number then source end) as source
-    from (
-        select
-            run_starts.*,
-            min(observation_number) over (partition by lead_id, attribute, interval_number) as first_observation_number
-        from run_starts
-    ) as numbered
+        max(case when is_run_start = 1 then source end) as source
+    from numbered
     group by lead_id, attribute, interval_number
 
 )

@@ -86,12 +86,8 @@ total_weight as (
 
 rules_in_force as (
 
-    select rules.attribute, rules.attribute_value, rules.points
-    from {{ ref('stg_agreement__icp_rules') }} as rules
-    inner join {{ ref('stg_agreement__icp_versions') }} as versions
-        on rules.icp_version = versions.icp_version
-    where versions.effective_from <= {{ run_date() }}
-        and (versions.effective_to is null or {{ run_date() }} < versions.effective_to)
+    select attribute, attribute_value, points
+    from {{ ref('int_icp_rules_in_force') }}
 
 )
 

@@ -28,7 +28,60 @@ days as (
 
 ),
 
--- one row per deadline and day on which something happened to it
+-- a deadline is pending at the end of each day from the day the rep's clock started up to the
+-- day before it was touched, fell due or was excluded, whichever came first
+pending_spans as (
+
+    select
+        owner_id,
+        received_date,
+        case
+            when touch_date <= coalesce(due_date, touch_date) and touch_date <= coalesce(excluded_date, touch_date)
+                then touch_date
+            when due_date <= coalesce(excluded_date, due_date) then due_date
+            else excluded_date
+        end as pending_until
+    from deadlines
+
+),
+
+-- each span once: +1 on its first day, -1 on the day after its last; a running sum over the days
+-- gives what was pending at the end of each day, without pairing every deadline with every day
+pending_changes as (
+
+    select owner_id, change_date, sum(change) as change
+    from (
+        select owner_id, received_date as change_date, 1 as change
+        from pending_spans
+        where pending_until is null or pending_until > received_date
+        union all
+        select owner_id, pending_until, -1
+        from pending_spans
+        where pending_until > received_date
+    ) as changes
+    group by owner_id, change_date
+
+),
+
+pending_days as (
+
+    select
+        owners.owner_id,
+        days.calendar_date,
+        sum(coalesce(pending_changes.change, 0)) over (
+            partition by owners.owner_id
+            order by days.calendar_date
+            rows between unbounded preceding and current row
+        ) as handoffs_pending
+    from (select distinct owner_id from pending_changes) as owners
+    cross join days
+    left join pending_changes
+        on pending_changes.owner_id = owners.owner_id
+        and pending_changes.change_date = days.calendar_date
+
+),
+
+-- one row per deadline and day on which something happened to it (pending: per rep and day)
 events as (
 
     select owner_id, received_date as activity_date, 1 as is_received,
@@ -52,15 +105,10 @@ events as (
 
     union all
 
-    -- pending at the end of a day: the rep's clock had started; not touched, due or excluded by then
-    select deadlines.owner_id, days.calendar_date, 0, 0, 0, 0, 1, deadlines.rep_sla_status,
+    select owner_id, calendar_date, 0, 0, 0, 0, handoffs_pending, cast(null as {{ dbt.type_string() }}),
         cast(null as {{ type_ratio() }})
-    from deadlines
-    inner join days
-        on days.calendar_date >= deadlines.received_date
-        and (deadlines.touch_date is null or days.calendar_date < deadlines.touch_date)
-        and (deadlines.due_date is null or days.calendar_date < deadlines.due_date)
-        and (deadlines.excluded_date is null or days.calendar_date < deadlines.excluded_date)
+    from pending_days
+    where handoffs_pending > 0
 
 ),
 

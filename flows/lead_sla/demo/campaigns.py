@@ -14,11 +14,11 @@ from datetime import date, timedelta
 import numpy as np
 import orjson
 
-from lead_sla.sources.demo.timefmt import EPOCH_ORDINAL, TimeText, epoch
-from lead_sla.sources.demo.vocabulary import (
+from lead_sla.demo.timefmt import EPOCH_ORDINAL, TimeText, epoch
+from lead_sla.demo.vocabulary import (
     CAMPAIGN_THEMES, CHANNEL_PAGES, CHANNEL_UTM, CHANNELS, PAGE_INDEX, SOURCE_REFERRER, UNTAGGED_REFERRERS,
 )
-from lead_sla.sources.demo.writer import ExportWriter
+from lead_sla.demo.writer import ExportWriter
 
 # How tagged visits split over channels (before restricting to the campaigns running that day).
 CHANNEL_WEIGHTS = {"paid_search": 0.30, "organic_search": 0.14, "social": 0.16, "email": 0.12, "referral": 0.06,

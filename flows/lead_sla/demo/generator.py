@@ -10,14 +10,14 @@ from pathlib import Path
 
 import numpy as np
 
-from lead_sla.sources.demo.campaigns import TrafficBook, build_campaigns, emit_campaigns
-from lead_sla.sources.demo.email_events import write_email_events
-from lead_sla.sources.demo.population import build_companies, build_leads
-from lead_sla.sources.demo.sessions import SESSIONS_PER_LEAD, write_sessions
-from lead_sla.sources.demo.simulation import Simulation
-from lead_sla.sources.demo.team import build_team, emit_team
-from lead_sla.sources.demo.timefmt import TimeText, epoch
-from lead_sla.sources.demo.writer import ExportWriter, LateExports, MalformedRow, plan_malformed
+from lead_sla.demo.campaigns import TrafficBook, build_campaigns, emit_campaigns
+from lead_sla.demo.email_events import write_email_events
+from lead_sla.demo.population import build_companies, build_leads
+from lead_sla.demo.sessions import SESSIONS_PER_LEAD, write_sessions
+from lead_sla.demo.simulation import Simulation
+from lead_sla.demo.team import build_team, emit_team
+from lead_sla.demo.timefmt import TimeText, epoch
+from lead_sla.demo.writer import ExportWriter, LateExports, MalformedRow, plan_malformed
 
 MALFORMED_EVERY = 20_000  # about one malformed row in this many
 MIN_MALFORMED = 5  # one of each kind, however small the run

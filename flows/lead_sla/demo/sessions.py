@@ -21,10 +21,10 @@ from multiprocessing.pool import AsyncResult
 import numpy as np
 import orjson
 
-from lead_sla.sources.demo.campaigns import TrafficBook
-from lead_sla.sources.demo.timefmt import MARKETING_OFFSET_WEIGHTS, TimeText, epoch
-from lead_sla.sources.demo.vocabulary import LANDING_PAGES
-from lead_sla.sources.demo.writer import ExportWriter, inject_lines
+from lead_sla.demo.campaigns import TrafficBook
+from lead_sla.demo.timefmt import MARKETING_OFFSET_WEIGHTS, TimeText, epoch
+from lead_sla.demo.vocabulary import LANDING_PAGES
+from lead_sla.demo.writer import ExportWriter, inject_lines
 
 MASK48 = (1 << 48) - 1
 VISITOR_SALT = 0x5DEECE66D1

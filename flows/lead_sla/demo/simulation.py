@@ -25,18 +25,18 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
-from lead_sla.sources.demo.campaigns import TrafficBook
-from lead_sla.sources.demo.email_events import Clicks
-from lead_sla.sources.demo.population import INTENT_LOW, INTENT_MID, Companies, Leads
-from lead_sla.sources.demo.sessions import VISITOR_SALT, LeadSessionLog, scramble
-from lead_sla.sources.demo.team import Team, User
-from lead_sla.sources.demo.timefmt import TimeText
-from lead_sla.sources.demo.vocabulary import (
+from lead_sla.demo.campaigns import TrafficBook
+from lead_sla.demo.email_events import Clicks
+from lead_sla.demo.population import INTENT_LOW, INTENT_MID, Companies, Leads
+from lead_sla.demo.sessions import VISITOR_SALT, LeadSessionLog, scramble
+from lead_sla.demo.team import Team, User
+from lead_sla.demo.timefmt import TimeText
+from lead_sla.demo.vocabulary import (
     BLOG_SLUGS, COMPANY_SIZE_BANDS, COMPANY_SIZE_FLOORS, COUNTRIES, COUNTRY_PHONE_PREFIX, EBOOK_SLUGS,
     FORM_BASE_FIELDS, INDUSTRIES, LOST_REASONS, NEEDS, PAGE_INDEX, PRICING_PAGE, PROFILE_FIELDS, PROMOTIONS,
     REVENUE_BANDS, REVENUE_FLOORS, SITE, WEBINAR_SLUGS,
 )
-from lead_sla.sources.demo.writer import ExportWriter
+from lead_sla.demo.writer import ExportWriter
 
 DAY = 86400
 WORKDAY_MIN = 480  # business minutes in a typical working day

@@ -13,8 +13,8 @@ from datetime import date
 
 import numpy as np
 
-from lead_sla.sources.demo.timefmt import epoch
-from lead_sla.sources.demo.vocabulary import (
+from lead_sla.demo.timefmt import epoch
+from lead_sla.demo.vocabulary import (
     COMPANY_NAME_STEMS, COMPANY_NAME_SUFFIX, COMPANY_SIZE_FLOORS, COUNTRIES, COUNTRY_TLD, COUNTRY_UTC_OFFSET,
     COUNTRY_WEIGHTS, FIRST_NAMES, INDUSTRIES, INDUSTRY_WEIGHTS, JOB_TITLES, LAST_NAMES, NEED_WEIGHTS, NEEDS,
     PERSONAL_EMAIL_DOMAINS, REVENUE_FLOORS, SENIORITIES, SENIORITY_WEIGHTS,

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from lead_sla.sources.demo.timefmt import TimeText, epoch
-from lead_sla.sources.demo.vocabulary import (
+from lead_sla.demo.timefmt import TimeText, epoch
+from lead_sla.demo.vocabulary import (
     FIRST_NAMES, LAST_NAMES, MARKETING_LOCATION, REP_LOCATIONS, REP_SPEEDS, VENDOR_DOMAIN, WORK_HOURS,
 )
-from lead_sla.sources.demo.workcal import Schedule, WorkCalendar, working_intervals
-from lead_sla.sources.demo.writer import ExportWriter
+from lead_sla.demo.workcal import Schedule, WorkCalendar, working_intervals
+from lead_sla.demo.writer import ExportWriter
 
 ABSENCE_REASON_WEIGHTS = (("pto", 0.55), ("sick", 0.3), ("training", 0.15))
 

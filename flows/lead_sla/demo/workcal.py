@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from lead_sla.sources.demo.vocabulary import company_days_off
+from lead_sla.demo.vocabulary import company_days_off
 
 
 @lru_cache(maxsize=64)

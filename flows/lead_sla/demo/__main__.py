@@ -1,4 +1,4 @@
-"""``python -m lead_sla.sources.demo OUT [--leads N] [--days D] [--seed S] [--end-date YYYY-MM-DD]``.
+"""``python -m lead_sla.demo OUT [--leads N] [--days D] [--seed S] [--end-date YYYY-MM-DD]``.
 
 For measuring and debugging the generator without the CLI; the CLI's ``generate`` command is the
 supported way in.
@@ -10,11 +10,11 @@ import argparse
 from datetime import date
 from pathlib import Path
 
-from lead_sla.sources.demo.generator import generate
+from lead_sla.demo.generator import generate
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m lead_sla.sources.demo")
+    parser = argparse.ArgumentParser(prog="python -m lead_sla.demo")
     parser.add_argument("out", type=Path)
     parser.add_argument("--leads", type=int, default=3000)
     parser.add_argument("--days", type=int, default=120)

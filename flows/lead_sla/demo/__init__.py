@@ -5,7 +5,7 @@ nightly export drop of the twelve raw streams (see ``lead_sla.sources.streams``)
 ``GenerationSummary``; ``LateExports`` delays a share of every stream's rows (for property tests).
 """
 
-from lead_sla.sources.demo.generator import GenerationSummary, generate
-from lead_sla.sources.demo.writer import LateExports, MalformedRow
+from lead_sla.demo.generator import GenerationSummary, generate
+from lead_sla.demo.writer import LateExports, MalformedRow
 
 __all__ = ["GenerationSummary", "LateExports", "MalformedRow", "generate"]

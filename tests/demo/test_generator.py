@@ -19,14 +19,14 @@ import holidays
 import orjson
 import pytest
 
-from lead_sla.sources.demo import GenerationSummary, LateExports, generate
-from lead_sla.sources.demo import sessions as sessions_module
-from lead_sla.sources.demo import writer as writer_module
-from lead_sla.sources.demo.vocabulary import (
+from lead_sla.demo import GenerationSummary, LateExports, generate
+from lead_sla.demo import sessions as sessions_module
+from lead_sla.demo import writer as writer_module
+from lead_sla.demo.vocabulary import (
     COMPANY_SIZE_BANDS, COUNTRIES, INDUSTRIES, NEEDS, REVENUE_BANDS, company_days_off, company_size_band,
     revenue_band,
 )
-from lead_sla.sources.demo.workcal import Schedule, WorkCalendar, working_intervals
+from lead_sla.demo.workcal import Schedule, WorkCalendar, working_intervals
 from lead_sla.sources.streams import STREAMS, Stream, get_stream
 
 CRM_ZONE = ZoneInfo("America/New_York")
@@ -180,7 +180,7 @@ def test_the_default_demo_is_byte_identical_to_the_pinned_one(demo):
 def test_output_does_not_depend_on_hash_randomisation(tmp_path):
     script = (
         "import sys; from pathlib import Path; from datetime import date; "
-        "from lead_sla.sources.demo import generate; "
+        "from lead_sla.demo import generate; "
         "generate(Path(sys.argv[1]), leads=150, days=10, seed=3, end_date=date(2026, 1, 15))"
     )
     for name, hash_seed in (("x", "1"), ("y", "2")):

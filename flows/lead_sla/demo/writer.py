@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from lead_sla.sources.demo.timefmt import EPOCH_ORDINAL
+from lead_sla.demo.timefmt import EPOCH_ORDINAL
 from lead_sla.sources.streams import STREAMS, get_stream
 
 PART_ROWS = 500_000

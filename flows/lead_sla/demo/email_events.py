@@ -13,10 +13,10 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from lead_sla.sources.demo.campaigns import Campaign
-from lead_sla.sources.demo.population import Leads
-from lead_sla.sources.demo.timefmt import MARKETING_OFFSET_WEIGHTS, TimeText, epoch
-from lead_sla.sources.demo.writer import EVENT_MESS, ExportWriter
+from lead_sla.demo.campaigns import Campaign
+from lead_sla.demo.population import Leads
+from lead_sla.demo.timefmt import MARKETING_OFFSET_WEIGHTS, TimeText, epoch
+from lead_sla.demo.writer import EVENT_MESS, ExportWriter
 
 CHUNK_LEADS = 25_000
 MAX_SENDS = 8
