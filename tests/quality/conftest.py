@@ -440,6 +440,12 @@ SELECT * FROM (VALUES
     ('v2', DATE '2027-01-01', CAST(NULL AS DATE), 40, 20)
 ) AS t(icp_version, effective_from, effective_to, tier_a_min_points, tier_b_min_points);
 
+CREATE TABLE intermediate.int_icp_rules_in_force AS
+SELECT rules.icp_version, rules.rule_id, rules.attribute, rules.attribute_value, rules.points
+FROM staging.stg_agreement__icp_rules AS rules
+INNER JOIN staging.stg_agreement__icp_versions AS versions ON rules.icp_version = versions.icp_version
+WHERE versions.effective_from <= DATE '{RUN_DATE}' AND (versions.effective_to IS NULL OR DATE '{RUN_DATE}' < versions.effective_to);
+
 CREATE TABLE intermediate.int_first_handoffs_windowed AS
 WITH first_handoffs AS (
     SELECT contact_id, handed_off_at, handoff_date, CAST(split_part(handoff_id, '-', 3) AS INTEGER) AS i,
@@ -475,8 +481,8 @@ SELECT md5(seen.attribute || '|' || seen.attribute_value) AS icp_proposal_id, se
        CAST(CASE seen.attribute_value WHEN 'software' THEN 60 WHEN '51-200' THEN 40 ELSE 0 END AS INTEGER) AS proposed_points,
        rules.points AS in_force_points
 FROM seen CROSS JOIN overall
-LEFT JOIN staging.stg_agreement__icp_rules AS rules
-    ON rules.icp_version = 'v1' AND rules.attribute = seen.attribute AND rules.attribute_value = seen.attribute_value
+LEFT JOIN intermediate.int_icp_rules_in_force AS rules
+    ON rules.attribute = seen.attribute AND rules.attribute_value = seen.attribute_value
 ORDER BY seen.attribute, seen.attribute_value;
 
 CREATE TABLE marts.fct_icp_proposal_leads AS
