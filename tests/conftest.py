@@ -99,6 +99,23 @@ def published(tmp_path_factory: pytest.TempPathFactory, worker_id: str, prefect_
     return _publish_demo(tmp_path_factory, worker_id, "published-demo", leads=DEMO_LEADS, days=DEMO_DAYS)
 
 
+PARTIAL_LEFT_OUT = ("activities", "web_sessions")
+
+
+@pytest.fixture(scope="session")
+def published_partial(tmp_path_factory: pytest.TempPathFactory, worker_id: str, prefect_harness: None) -> PublishedDemo:
+    """The demo company (400 leads over 30 days) through a mapping that leaves out its activities and
+    web sessions exports, as a company without a CRM activity log or web analytics would have it.
+    Published once per run, without the dbt docs."""
+    demo = (PROJECT_ROOT / "config" / "sources" / "demo.yml").read_text(encoding="utf-8")
+    kept = [line for line in demo.splitlines() if not any(f"stream: {s}," in line for s in PARTIAL_LEFT_OUT)]
+    assert len(kept) == len(demo.splitlines()) - len(PARTIAL_LEFT_OUT), "the demo mapping's loads changed"
+    mapping = tmp_path_factory.mktemp("partial-mapping") / "demo-partial.yml"
+    mapping.write_text("\n".join(kept).replace("name: demo", "name: demo-partial", 1) + "\n", encoding="utf-8")
+    return _publish_demo(tmp_path_factory, worker_id, "published-partial", leads=DEMO_LEADS, days=DEMO_DAYS,
+                         publish_docs=False, source_mapping=mapping)
+
+
 HISTORY_LEADS = 500
 HISTORY_DAYS = 100
 

@@ -4,14 +4,18 @@ Olist's leads are from 2017-06-14 to 2018-05-31 and its won deals to 2018-11-14,
 shipped agreement's first version (2025). With an agreement that starts too late the run stops
 before building, naming the first day of the first handoff's month; after `lead-sla agreement init`
 for that day, a backfill on a fresh warehouse exits 0 and the published funnel counts all 842 won
-deals.
+deals. It has four streams (contacts, lifecycle changes, deals, companies): the published copy says
+so, and its report hides the sections that need activities, web sessions or content, each with a
+one-line note.
 
 The backfill covers the export's whole period, 519 days, in one rebuild as of its last day.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -19,6 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from lead_sla.cli import app
+from lead_sla.report import build_report
 from tests.support.project import PROJECT_ROOT, SHARED_DATA
 
 OLIST = SHARED_DATA / "olist-marketing-funnel"
@@ -75,8 +80,18 @@ def test_the_olist_history_needs_an_agreement_then_backfills_to_842_won_deals(pr
         funnel = conn.execute("select sum(won_deals), sum(mqls), min(report_date), max(report_date) "
                               "from marts.fct_lead_funnel_daily").fetchone()
         deals = conn.execute("select count(*) from marts.fct_sales_sla").fetchone()
+        had = conn.execute("select stream from meta.streams where has_data order by stream").fetchall()
     finally:
         conn.close()
     assert funnel is not None and (int(funnel[0]), int(funnel[1])) == (842, 8000)
     assert (str(funnel[2]), str(funnel[3])) == (FIRST_DAY, LAST_DAY)
     assert deals == (8000,)  # every mql is a handoff judged by the agreement in force on its day
+
+    # four streams: the report hides what the others would feed, each section with one line saying why
+    assert [row[0] for row in had] == ["companies", "contacts", "deals", "lifecycle_changes"]
+    page = build_report(warehouse / "published" / "lead_sla.duckdb", date.fromisoformat(LAST_DAY), tmp_path / "report",
+                        reporting_timezone="America/New_York").read_text(encoding="utf-8")
+    sections = re.finditer(r'<section class="panel" id="([a-z-]+)".*?</section>', page, re.S)
+    notes = [(s.group(1), note) for s in sections for note in re.findall(r'data-absent-stream="([a-z_]+)"', s.group(0))]
+    assert sorted(notes) == [("breaches", "activities"), ("content", "content"), ("followup", "activities"),
+                             ("funnel", "web_sessions"), ("response", "activities")]

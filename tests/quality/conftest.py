@@ -432,10 +432,143 @@ ORDER BY report_date, channel;
 """
 
 
+# The ICP proposal and the next question: the first handoffs of the proposal's windows (training
+# before the last 20 days, later after), each with its industry and company size as known at the
+# handoff (every seventh industry unknown), one in five won; the proposal's points per value, its
+# leads and tiers; and, for every open lead (whose company size nobody knows), the next question.
+ICP_PROPOSAL_DDL = f"""
+CREATE TABLE staging.stg_agreement__icp_versions AS
+SELECT * FROM (VALUES
+    ('v1', DATE '2026-01-01', DATE '2027-01-01', 40, 20),
+    ('v2', DATE '2027-01-01', CAST(NULL AS DATE), 40, 20)
+) AS t(icp_version, effective_from, effective_to, tier_a_min_points, tier_b_min_points);
+
+CREATE TABLE intermediate.int_icp_rules_in_force AS
+SELECT rules.icp_version, rules.rule_id, rules.attribute, rules.attribute_value, rules.points
+FROM staging.stg_agreement__icp_rules AS rules
+INNER JOIN staging.stg_agreement__icp_versions AS versions ON rules.icp_version = versions.icp_version
+WHERE versions.effective_from <= DATE '{RUN_DATE}' AND (versions.effective_to IS NULL OR DATE '{RUN_DATE}' < versions.effective_to);
+
+CREATE TABLE intermediate.int_first_handoffs_windowed AS
+WITH first_handoffs AS (
+    SELECT contact_id, handed_off_at, handoff_date, CAST(split_part(handoff_id, '-', 3) AS INTEGER) AS i,
+           CASE WHEN handoff_date < DATE '{RUN_DATE}' - 20 THEN 'training' ELSE 'later' END AS proposal_period
+    FROM intermediate.int_handoffs_sequenced WHERE handoff_number = 1
+)
+SELECT contact_id, handed_off_at, handoff_date, proposal_period, CASE WHEN i % 5 = 0 THEN 1 ELSE 0 END AS is_won,
+       'v1' AS in_force_icp_version, CASE WHEN i % 2 = 0 THEN 'A' ELSE 'C' END AS in_force_icp_tier,
+       CASE WHEN i % 2 = 0 THEN 50 ELSE 0 END AS in_force_fit_score, attribute,
+       CASE WHEN attribute = 'industry' AND i % 7 = 0 THEN 'unknown'
+            WHEN attribute = 'industry' THEN ['software', 'retail'][1 + i % 2]
+            ELSE ['51-200', '1-10', '11-50'][1 + i % 3] END AS attribute_value
+FROM first_handoffs, (VALUES ('industry'), ('company_size')) AS a(attribute);
+
+CREATE TABLE marts.fct_icp_proposal AS
+WITH training AS (SELECT * FROM intermediate.int_first_handoffs_windowed WHERE proposal_period = 'training'),
+overall AS (
+    SELECT count(DISTINCT contact_id) AS overall_leads, count(DISTINCT CASE WHEN is_won = 1 THEN contact_id END) AS overall_wins,
+           min(handoff_date) AS first_handoff_date, max(handoff_date) AS last_handoff_date
+    FROM training
+),
+seen AS (
+    SELECT attribute, attribute_value, count(*) AS leads, sum(is_won) AS wins
+    FROM training WHERE attribute_value != 'unknown' GROUP BY ALL
+)
+SELECT md5(seen.attribute || '|' || seen.attribute_value) AS icp_proposal_id, seen.attribute, seen.attribute_value,
+       overall.first_handoff_date, overall.last_handoff_date, CAST(seen.leads AS INTEGER) AS leads,
+       CAST(seen.wins AS INTEGER) AS wins, seen.wins / seen.leads AS win_rate,
+       greatest(0, seen.wins / seen.leads - 0.05) AS win_rate_lower_95, least(1, seen.wins / seen.leads + 0.05) AS win_rate_upper_95,
+       overall.overall_wins / overall.overall_leads AS overall_win_rate,
+       (seen.wins + 20 * overall.overall_wins / overall.overall_leads) / (seen.leads + 20) AS shrunk_win_rate,
+       1.0 AS shrunk_lift,
+       CAST(CASE seen.attribute_value WHEN 'software' THEN 60 WHEN '51-200' THEN 40 ELSE 0 END AS INTEGER) AS proposed_points,
+       rules.points AS in_force_points
+FROM seen CROSS JOIN overall
+LEFT JOIN intermediate.int_icp_rules_in_force AS rules
+    ON rules.attribute = seen.attribute AND rules.attribute_value = seen.attribute_value
+ORDER BY seen.attribute, seen.attribute_value;
+
+CREATE TABLE marts.fct_icp_proposal_leads AS
+WITH leads AS (
+    SELECT DISTINCT contact_id, handed_off_at, handoff_date, proposal_period, is_won = 1 AS is_won,
+           in_force_icp_version, in_force_fit_score, in_force_icp_tier
+    FROM intermediate.int_first_handoffs_windowed
+),
+points AS (
+    SELECT windowed.contact_id, CAST(coalesce(sum(proposal.proposed_points), 0) AS INTEGER) AS proposed_points
+    FROM intermediate.int_first_handoffs_windowed AS windowed
+    LEFT JOIN marts.fct_icp_proposal AS proposal
+        ON proposal.attribute = windowed.attribute AND proposal.attribute_value = windowed.attribute_value
+    GROUP BY windowed.contact_id
+)
+SELECT leads.*, points.proposed_points,
+       CASE WHEN points.proposed_points >= 60 THEN 'A' WHEN points.proposed_points >= 40 THEN 'B' ELSE 'C' END AS proposed_icp_tier,
+       60 AS proposed_tier_a_min_points, 40 AS proposed_tier_b_min_points
+FROM leads INNER JOIN points USING (contact_id)
+ORDER BY leads.contact_id;
+
+CREATE TABLE marts.fct_icp_proposal_tiers AS
+WITH tiered AS (
+    SELECT proposal_period, 'proposed' AS icp, proposed_icp_tier AS icp_tier, is_won FROM marts.fct_icp_proposal_leads
+    UNION ALL
+    SELECT proposal_period, 'in_force', in_force_icp_tier, is_won FROM marts.fct_icp_proposal_leads
+),
+grid AS (
+    SELECT DISTINCT proposal_period, icp, icp_tier
+    FROM (SELECT DISTINCT proposal_period FROM marts.fct_icp_proposal_leads),
+         (VALUES ('proposed'), ('in_force')) AS i(icp), (VALUES ('A'), ('B'), ('C')) AS t(icp_tier)
+),
+counted AS (
+    SELECT grid.proposal_period, grid.icp, grid.icp_tier, count(tiered.is_won) AS leads,
+           coalesce(sum(CASE WHEN tiered.is_won THEN 1 ELSE 0 END), 0) AS wins
+    FROM grid LEFT JOIN tiered USING (proposal_period, icp, icp_tier)
+    GROUP BY ALL
+),
+overall AS (
+    SELECT proposal_period, count(*) AS period_leads, sum(CASE WHEN is_won THEN 1 ELSE 0 END) AS period_wins
+    FROM marts.fct_icp_proposal_leads GROUP BY ALL
+)
+SELECT md5(counted.proposal_period || '|' || counted.icp || '|' || counted.icp_tier) AS icp_proposal_tier_id,
+       counted.proposal_period, counted.icp, counted.icp_tier, CAST(counted.leads AS INTEGER) AS leads,
+       CAST(counted.wins AS INTEGER) AS wins, CASE WHEN counted.leads > 0 THEN counted.wins / counted.leads END AS win_rate,
+       CASE WHEN counted.leads > 0 THEN greatest(0, counted.wins / counted.leads - 0.05) ELSE 0 END AS win_rate_lower_95,
+       CASE WHEN counted.leads > 0 THEN least(1, counted.wins / counted.leads + 0.05) ELSE 1 END AS win_rate_upper_95,
+       overall.period_wins / overall.period_leads AS overall_win_rate,
+       CASE WHEN counted.leads > 0 AND overall.period_wins > 0
+            THEN counted.wins * overall.period_leads / (counted.leads * overall.period_wins) END AS lift,
+       counted.leads / overall.period_leads AS share_of_leads
+FROM counted INNER JOIN overall USING (proposal_period)
+ORDER BY counted.proposal_period, counted.icp, counted.icp_tier;
+
+ALTER TABLE marts.dim_leads ADD COLUMN lifecycle_stage VARCHAR;
+ALTER TABLE marts.dim_leads ADD COLUMN is_deleted BOOLEAN DEFAULT false;
+UPDATE marts.dim_leads SET lifecycle_stage = CASE WHEN handoff_count > 0 THEN 'mql' ELSE 'lead' END, is_deleted = false;
+
+CREATE TABLE marts.fct_lead_next_question AS
+SELECT lead_id, contact_id, lifecycle_stage, 'organic_search' AS acquisition_channel, icp_version, fit_score,
+       CASE WHEN fit_score >= 40 THEN 'A' ELSE 'C' END AS icp_tier, 1 AS unknown_attribute_count,
+       'company_size' AS next_attribute, 'company_size' AS form_field, 0.25 AS tier_change_probability,
+       5.0 AS expected_points_gain, 'no_answers_seen' AS similar_leads_basis, 0 AS similar_leads_known
+FROM marts.dim_leads WHERE is_open AND NOT is_deleted AND icp_version IS NOT NULL
+ORDER BY lead_id;
+
+CREATE TABLE marts.fct_mql_missing_attributes AS
+WITH mqls AS (SELECT count(*) AS mqls FROM marts.dim_leads WHERE is_open AND lifecycle_stage = 'mql')
+SELECT attribute, attribute AS form_field, CAST(mqls AS INTEGER) AS mqls,
+       CAST(CASE attribute WHEN 'company_size' THEN mqls ELSE 0 END AS INTEGER) AS missing_mqls,
+       CASE WHEN mqls > 0 THEN CASE attribute WHEN 'company_size' THEN 1.0 ELSE 0.0 END END AS missing_share,
+       CAST(CASE attribute WHEN 'company_size' THEN mqls ELSE 0 END AS INTEGER) AS next_question_mqls,
+       CAST(CASE attribute WHEN 'company_size' THEN 1 ELSE 2 END AS INTEGER) AS missing_rank
+FROM (VALUES ('industry'), ('company_size')) AS a(attribute), mqls
+ORDER BY missing_rank;
+"""
+
+
 def fill_marts(conn: duckdb.DuckDBPyConnection) -> None:
     """The inputs the mart suites compare with, the marts built from them, and the days as first reported."""
     conn.execute(INPUTS_DDL)
     conn.execute(MART_DDL)
+    conn.execute(ICP_PROPOSAL_DDL)
     conn.execute(AS_REPORTED_DDL)
 
 

@@ -25,6 +25,8 @@ MARTS = (
     "dim_leads", "dim_lead_profiles", "dim_lead_profile_history", "dim_reps", "fct_sales_sla", "fct_sales_sla_daily",
     "fct_marketing_sla", "fct_marketing_sla_daily", "fct_lead_funnel_daily", "fct_icp_evidence", "fct_late_data_daily",
     "fct_followup_evidence", "fct_sales_sla_weekly", "fct_content_conversion",
+    "fct_icp_proposal", "fct_icp_proposal_leads", "fct_icp_proposal_tiers", "fct_lead_next_question",
+    "fct_mql_missing_attributes",
 )
 
 

@@ -10,7 +10,9 @@ published copy instead, under ``warehouse/published/``:
   writes a new version folder and then atomically repoints the ``current`` link; the previous
   version is kept for readers still in it, older ones are removed.
 - ``meta.publication`` (the day and run) and ``meta.quarantine`` (the night's quarantine per stream:
-  rows read and quarantined, share, the data-quality verdict, the commonest reasons) in the same file.
+  rows read and quarantined, share, the data-quality verdict, the commonest reasons) and ``meta.streams``
+  (which source streams the day had data for, so that readers can tell "no export" from "nothing
+  happened") in the same file.
 - ``manifest.json``: what was published, for which day and run, with row counts; the same counts
   go into the warehouse's ``ops.publications``, the baseline the next night's checks compare with.
 
@@ -141,6 +143,7 @@ def publish(
             [run_id, run_date, utc_now()],
         )
         _publish_quarantine(conn, expectations_dir or find_project_root() / "expectations")
+        _publish_streams(conn)
         conn.execute("DETACH pub")
     finally:
         conn.close()
@@ -171,6 +174,23 @@ def _publish_quarantine(conn: duckdb.DuckDBPyConnection, expectations_dir: Path)
         conn.executemany("INSERT INTO pub.meta.quarantine VALUES (?, ?, ?, ?, ?, ?, ?)",
                          [(r.run_id, r.stream, r.rows_read, r.rows_quarantined, r.quarantined_share, r.verdict,
                            r.top_reasons) for r in rows])
+
+
+STREAMS_DDL = """CREATE TABLE pub.meta.streams (
+    stream VARCHAR NOT NULL, system VARCHAR NOT NULL, is_required BOOLEAN NOT NULL, rows_known BIGINT NOT NULL,
+    has_data BOOLEAN NOT NULL)"""
+
+
+def _publish_streams(conn: duckdb.DuckDBPyConnection) -> None:
+    """``meta.streams`` in the copy being written: which source streams the published day had
+    (``ops.night_streams``, recorded by the build). Empty when the warehouse predates that record."""
+    from lead_sla.ops.streams import read_night_streams
+
+    conn.execute(STREAMS_DDL)
+    streams = read_night_streams(conn) or []
+    if streams:
+        conn.executemany("INSERT INTO pub.meta.streams VALUES (?, ?, ?, ?, ?)",
+                         [(s.stream, s.system, s.is_required, s.rows_known, s.has_data) for s in streams])
 
 
 def _record_publication(warehouse: Path, run_id: str, run_date: date, counts: dict[str, int],

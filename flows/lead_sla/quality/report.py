@@ -14,7 +14,8 @@ MESSAGE_TEXT_LIMIT = 600    # characters of examples shown per failed expectatio
 class ExpectationOutcome:
     """The result of one expectation of one suite in one run (a row of ``dq.validation_results``).
 
-    ``success`` is ``None`` when the expectation was not evaluated (its suite was skipped).
+    ``success`` is ``None`` when the expectation was not evaluated: an optional suite whose table is
+    missing, or a check that needs a source stream the night had no data for (``quality/streams.py``).
     ``unexpected_examples`` is JSON: a list of a few offending rows (row-level expectations).
     """
 
@@ -32,6 +33,11 @@ class ExpectationOutcome:
     @property
     def failed(self) -> bool:
         return self.success is False
+
+    @property
+    def status(self) -> str:
+        """``passed``, ``failed``, or ``skipped`` (not evaluated; ``observed_value`` says why)."""
+        return "skipped" if self.success is None else "passed" if self.success else "failed"
 
     def describe(self) -> str:
         """One line for messages: where, what, the observed value and a few offending rows."""

@@ -29,6 +29,7 @@ _COLUMNS: tuple[tuple[str, str, pa.DataType], ...] = (
     ("stage", "VARCHAR NOT NULL", pa.string()),          # raw | marts: a rerun replaces its stage
     ("expectation_type", "VARCHAR NOT NULL", pa.string()),
     ("why", "VARCHAR", pa.string()),
+    ("status", "VARCHAR", pa.string()),                 # passed | failed | skipped (with the reason observed)
 )
 
 
@@ -37,6 +38,8 @@ def ensure_results_table(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute(f"CREATE SCHEMA IF NOT EXISTS {RESULTS_SCHEMA}")
     columns = ", ".join(f"{name} {sql_type}" for name, sql_type, _ in _COLUMNS)
     conn.execute(f"CREATE TABLE IF NOT EXISTS {RESULTS_TABLE} ({columns})")
+    # a warehouse whose results predate the status column gets it (its old rows: null)
+    conn.execute(f"ALTER TABLE {RESULTS_TABLE} ADD COLUMN IF NOT EXISTS status VARCHAR")
 
 
 def write_results(
@@ -64,6 +67,7 @@ def write_results(
         "stage": [stage] * len(outcomes),
         "expectation_type": [o.expectation_type for o in outcomes],
         "why": [o.why for o in outcomes],
+        "status": [o.status for o in outcomes],
     }
     table = pa.table(rows, schema=pa.schema([(name, arrow_type) for name, _, arrow_type in _COLUMNS]))
     names = ", ".join(name for name, _, _ in _COLUMNS)

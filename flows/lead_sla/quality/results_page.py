@@ -43,7 +43,8 @@ class ResultRow:
 
     @property
     def outcome(self) -> str:
-        """``passed``, ``failed`` or ``skipped`` (not evaluated: its optional table was absent)."""
+        """``passed``, ``failed`` or ``skipped`` (not evaluated: its optional table was absent, or a source
+        stream it needs had no data; the observed value says which)."""
         return "skipped" if self.success is None else "passed" if self.success else "failed"
 
 
@@ -189,6 +190,10 @@ def _verdict(rows: Sequence[ResultRow], published_day: date | None) -> str:
     if unchecked:
         checked += f" Not checked (yet, or the night stopped first): {', '.join(unchecked)}."
     warned = _count(len(warnings), "warning")
+    skipped = [r for r in rows if r.outcome == "skipped"]
+    if skipped:
+        warned += (f"; {_count(len(skipped), 'check')} skipped, not evaluated (each says why: an optional table "
+                   "or source stream the night did not have)")
     if critical:
         before = "publishing" if all(r.stage == "scores" for r in critical) else "scoring and publishing"
         return (f'<div class="verdict failed" id="verdict"><strong>{_count(len(critical), "critical check")} '
@@ -252,12 +257,14 @@ def render_results_page(run_id: str, rows: Sequence[ResultRow], runs: Sequence[R
                 of_suite = sorted((r for r in in_stage if r.suite == suite), key=_order)
                 failures = sum(r.outcome == "failed" for r in of_suite)
                 passed = sum(r.outcome == "passed" for r in of_suite)
+                skipped = sum(r.outcome == "skipped" for r in of_suite)
                 state = f"{failures} failed, " if failures else ""
+                skipped_text = f", {skipped} skipped" if skipped else ""
                 table = "" if of_suite[0].table_name == suite else f"{of_suite[0].table_name}: "
                 parts.append(
                     f'<details class="suite" data-suite="{escape(suite)}"{" open" if failures else ""}>'
                     f"<summary><code>{escape(suite)}</code> <span class=\"muted\">{escape(table)}"
-                    f"{state}{passed} of {len(of_suite)} passed</span></summary>"
+                    f"{state}{passed} of {len(of_suite)} passed{skipped_text}</span></summary>"
                     f"<div>{_expectation_table(of_suite, with_suite=False)}</div></details>"
                 )
     parts.append(_runs_table(runs, run_id))

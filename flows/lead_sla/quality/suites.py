@@ -40,6 +40,21 @@ class SuiteError(ValueError):
     """A suite file is unreadable or invalid; the message names the file and the expectation."""
 
 
+def check_requires_streams(value: tuple[str, ...]) -> tuple[str, ...]:
+    """``requires_streams`` names optional streams of the contract: a required one (contacts,
+    lifecycle changes) is never skipped, its absence stops the night."""
+    from lead_sla.sources.check import REQUIRED_STREAMS
+    from lead_sla.sources.streams import STREAMS
+
+    known = {stream.name for stream in STREAMS}
+    for name in value:
+        if name not in known:
+            raise ValueError(f"{name!r} is not a source stream; known: {', '.join(sorted(known))}")
+        if name in REQUIRED_STREAMS:
+            raise ValueError(f"{name!r} is a required stream: a check is never skipped for its absence")
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -53,6 +68,13 @@ class ExpectationSpec(_Strict):
     why: str = Field(min_length=3)
     name: str | None = Field(default=None, pattern=r"^[a-z][a-z0-9_]*$")
     input: str | None = None  # a derived input of the suite; None: the guarded table itself
+    # optional source streams this expectation means nothing without: skipped when one holds no data
+    requires_streams: tuple[str, ...] = ()
+
+    @field_validator("requires_streams")
+    @classmethod
+    def _optional_streams(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_requires_streams(value)
 
     @property
     def label(self) -> str:
@@ -102,6 +124,8 @@ class SuiteSpec(_Strict):
     description: str = Field(min_length=3)
     key: tuple[str, ...] = ()
     optional: bool = False
+    # optional source streams the whole suite means nothing without (``quality/streams.py``)
+    requires_streams: tuple[str, ...] = ()
     where: str | None = None
     derived_columns: dict[str, str] = Field(default_factory=dict)
     inputs: dict[str, str] = Field(default_factory=dict)
@@ -115,6 +139,11 @@ class SuiteSpec(_Strict):
         if not _TABLE.match(value):
             raise ValueError(f"table must be schema.name, got {value!r}")
         return value
+
+    @field_validator("requires_streams")
+    @classmethod
+    def _optional_streams(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return check_requires_streams(value)
 
     @field_validator("derived_columns", "inputs", "params")
     @classmethod

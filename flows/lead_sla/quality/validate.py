@@ -12,11 +12,13 @@ from typing import Literal
 import duckdb
 from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResult
 
+from lead_sla.ops.streams import absent_streams, read_night_streams
 from lead_sla.quality.data_docs import DEFAULT_KEEP_RUNS, build_data_docs
 from lead_sla.quality.engine import GxRunner, bind_suite, validate_suite
 from lead_sla.quality.frames import DEFAULT_ROWS_PER_BATCH
 from lead_sla.quality.report import ExpectationOutcome, ValidationReport
 from lead_sla.quality.results import write_results
+from lead_sla.quality.streams import split_by_streams
 from lead_sla.quality.suites import BUILTIN_PARAMS, PUBLICATIONS_DDL, STAGES, ParamValue, Suite, SuiteError, load_suites
 from lead_sla.run_day import RunDay
 
@@ -63,8 +65,10 @@ def run_validation(
     the same ``run_id`` and ``stage`` replaces its rows), builds Data Docs into ``docs_dir`` (none
     when it is ``None``, e.g. in a long backfill) and returns the report; it does not raise for
     failed expectations (call ``report.raise_for_critical()``). ``params`` overrides the suites'
-    declared parameters (bands, windows, quarantine shares). Raises ``SuiteError`` for an
-    invalid suite file, before anything is written.
+    declared parameters (bands, windows, quarantine shares). A check that needs an optional
+    stream the build had no data for (``ops.night_streams``) is not evaluated: its outcome is
+    skipped, with the reason (``quality/streams.py``). Raises ``SuiteError`` for an invalid suite
+    file, before anything is written.
     """
     started = time.monotonic()
     run_date = day.run_date
@@ -87,14 +91,20 @@ def run_validation(
 
     # row_count checks compare with the previous publication; a warehouse never published has none
     conn.execute(PUBLICATIONS_DDL)
+    absent = absent_streams(read_night_streams(conn))
     runner = GxRunner(example_rows=example_rows)
     outcomes: list[ExpectationOutcome] = []
     notes: list[str] = []
     docs_results: dict[str, ExpectationSuiteValidationResult] = {}
     for suite in suites:
         suite_started = time.monotonic()
+        evaluate, skipped = split_by_streams(suite, bound[suite.name], absent)
+        outcomes.extend(skipped)
+        if not evaluate:
+            notes.append(f"suite {suite.name} skipped: {skipped[0].observed_value.removeprefix('skipped: ')}")
+            continue
         run = validate_suite(
-            conn, suite, bound[suite.name], runner, values[suite.name],
+            conn, suite, evaluate, runner, values[suite.name],
             rows_per_batch=rows_per_batch, example_rows=example_rows,
         )
         outcomes.extend(run.outcomes)

@@ -211,6 +211,22 @@ class ContentConversion:
 
 
 @dataclass(frozen=True)
+class SourceStreams:
+    """Which source streams the published day had data for (``meta.streams``, recorded by the build).
+
+    A section whose input stream is absent is hidden with a one-line note, so that "no export" never
+    reads as "nothing happened". A copy published before the record knows no stream absent.
+    """
+
+    absent: frozenset[str] = frozenset()
+    recorded: bool = False
+
+    def lacks(self, *streams: str) -> bool:
+        """True when every one of ``streams`` is absent."""
+        return all(stream in self.absent for stream in streams)
+
+
+@dataclass(frozen=True)
 class ReportData:
     """Everything one day's report shows."""
 
@@ -231,6 +247,7 @@ class ReportData:
     attainment: Attainment
     content: ContentConversion
     profile_gaps: ProfileGaps | None = None
+    streams: SourceStreams = field(default_factory=SourceStreams)
 
     def owner_label(self, owner_id: str) -> str:
         """The rep's name when the published lists carry it, else the owner id."""
@@ -299,6 +316,7 @@ def load_report_data(published_db: Path, run_date: date, reporting_timezone: str
             attainment=_attainment(conn, run_date),
             profile_gaps=_profile_gaps(conn),
             content=_content(conn),
+            streams=_streams(conn),
         )
     finally:
         conn.close()
@@ -687,6 +705,14 @@ def _followup(conn: duckdb.DuckDBPyConnection) -> FollowupEvidence:
     )
     window = int(rows[0]["outcome_window_days"]) if rows else None
     return FollowupEvidence(str(version), window, months, rows)
+
+
+def _streams(conn: duckdb.DuckDBPyConnection) -> SourceStreams:
+    """The published day's streams as the publisher wrote them (``meta.streams``)."""
+    from lead_sla.ops.streams import absent_streams, read_night_streams
+
+    streams = read_night_streams(conn, "meta.streams")
+    return SourceStreams(absent=absent_streams(streams), recorded=bool(streams))
 
 
 def _quarantine(conn: duckdb.DuckDBPyConnection) -> Quarantine:

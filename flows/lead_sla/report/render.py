@@ -177,6 +177,21 @@ def empty(text: str) -> str:
     return f'<p class="empty">{escape(text)}</p>'
 
 
+# What a section says when the source stream it reads had no data in the published day (``meta.streams``):
+# an empty chart there would read as "nothing happened" when the company simply has no such export.
+ABSENT_STREAM_NOTES = {
+    "activities": "No activities export: first responses cannot be measured.",
+    "web_sessions": "No web sessions export: visits and landing pages cannot be counted.",
+    "content": "No web sessions, form or e-mail exports: no engagement with content can be counted.",
+}
+CONTENT_STREAMS = ("web_sessions", "form_submissions", "email_events")
+
+
+def absent_stream_note(key: str) -> str:
+    """The one-line note of a section (or part of one) hidden because its input stream is absent."""
+    return f'<p class="empty absent-stream" data-absent-stream="{escape(key)}">{escape(ABSENT_STREAM_NOTES[key])}</p>'
+
+
 def period_text(start: date, end: date) -> str:
     return f"{short_day(start)} – {short_day(end)}"
 
@@ -225,6 +240,12 @@ def summary_section(data: ReportData) -> str:
          f"business time, {metric_span('kpi.handoffs_touched', response['handoffs_touched'], integer(response['handoffs_touched']))} "
          "handoffs touched"),
     ]
+    if data.streams.lacks("activities"):
+        # no touches are known: the first-touch figures would all read as breaches
+        unmeasured = {"Deadlines met": "kpi.sales_sla_attainment", "Open breaches": "kpi.open_breaches",
+                      "Median first response": "kpi.median_response_minutes"}
+        cards = [(name, metric_span(unmeasured[name], None, DASH), escape(ABSENT_STREAM_NOTES["activities"]))
+                 if name in unmeasured else (name, value, sub) for name, value, sub in cards]
     items = "".join(f'<li class="kpi"><p class="label">{escape(name)}</p><p class="value">{value}</p><p class="sub">{sub}</p></li>'
                     for name, value, sub in cards)
     return (f'<section class="panel" id="summary" aria-labelledby="summary-title"><h2 id="summary-title">At a glance</h2>'
@@ -342,6 +363,8 @@ def marketing_section(data: ReportData) -> str:
 def response_section(data: ReportData) -> str:
     r: Response = data.response
     title, lede = "Sales: first-response times", "How quickly reps made the first outbound touch on the leads handed to them."
+    if data.streams.lacks("activities"):
+        return section("response", title, period_text(r.start, r.end), lede, absent_stream_note("activities"))
     if not r.total["handoffs_touched"]:
         return section("response", title, period_text(r.start, r.end), lede,
                        empty("No handoff received in the period has been touched yet."))
@@ -416,6 +439,8 @@ BREACH_COLUMNS = (("Received", "handoffs_received", integer), ("Due", "handoffs_
 def breaches_section(data: ReportData) -> str:
     b: Breaches = data.breaches
     title, lede = "Sales: SLA breaches per rep", "Whose first-touch deadlines were missed, and whether it is getting better."
+    if data.streams.lacks("activities"):  # with no touches every deadline reads as breached
+        return section("breaches", title, period_text(b.start, b.end), lede, absent_stream_note("activities"))
     if not b.reps and not b.weekly:
         return section("breaches", title, period_text(b.start, b.end), lede,
                        empty(f"No rep had a handoff, a deadline or a breach in the last {BREACH_WEEKS} weeks."))
@@ -459,8 +484,10 @@ FUNNEL_STAGES = (("New leads", "new_leads", "visitor_to_lead_rate", "of new visi
 def funnel_section(data: ReportData) -> str:
     f: Funnel = data.funnel
     title, lede = "Funnel by channel", "Where leads come from and how far each channel's leads get."
+    # without web analytics, sessions and visitors are not counted and a lead's channel is its contact's source
+    note = absent_stream_note("web_sessions") if data.streams.lacks("web_sessions") else ""
     if not f.channels:
-        return section("funnel", title, period_text(f.start, f.end), lede, empty("No funnel activity in the period."))
+        return section("funnel", title, period_text(f.start, f.end), lede, note + empty("No funnel activity in the period."))
     names = [label({}, c["channel"]) for c in f.channels]
     shown = [s for s in FUNNEL_STAGES if s[1] != "opportunities"]
     chart = svg.grouped_bar_chart(
@@ -491,7 +518,7 @@ def funnel_section(data: ReportData) -> str:
         [("Channel", False), ("Sessions", True), ("Visitors", True)] + [(s[0], True) for s in FUNNEL_STAGES] + [("Won amount", True)],
         [row(c, str(c["channel"]), n) for c, n in zip(f.channels, names)], [row(f.total, "total", "All channels")],
     )
-    body = figure("Leads to wins", "New leads, MQLs, SQLs and won deals per channel (opportunities are in the table).", chart) + table
+    body = note + figure("Leads to wins", "New leads, MQLs, SQLs and won deals per channel (opportunities are in the table).", chart) + table
     if f.won_deals_other_currency:
         body += (f'<p class="note">{metric_span("funnel.total.won_deals_other_currency", f.won_deals_other_currency, integer(f.won_deals_other_currency))} '
                  f"won deals in other currencies count in won deals but not in the won amount ({escape(f.currency or '')}).</p>")
@@ -688,6 +715,9 @@ def followup_findings(evidence: FollowupEvidence) -> list[tuple[str, Row, str]]:
 def followup_section(data: ReportData) -> str:
     f: FollowupEvidence = data.followup
     title = "Does speed win?"
+    if data.streams.lacks("activities"):
+        return section("followup", title, "", "SQL, opportunity and win rates by how each handoff was followed up.",
+                       absent_stream_note("activities"))
     if f.sla_version is None:
         return section("followup", title, "", "SQL, opportunity and win rates by how each handoff was followed up.",
                        empty_metric("followup.cohorts", 0,
@@ -815,9 +845,14 @@ def _content_table(caption: str, note: str, prefix: str, rows: list[Row]) -> str
 def content_section(data: ReportData) -> str:
     c: ContentConversion = data.content
     title = "Content that converts"
+    if data.streams.lacks(*CONTENT_STREAMS):
+        return section("content", title, "", "MQL rates of the people each landing page, form and campaign reached.",
+                       absent_stream_note("content"))
+    # forms and campaigns are still measured without web analytics; landing pages are not
+    note = absent_stream_note("web_sessions") if data.streams.lacks("web_sessions") else ""
     if c.window_days is None:
         return section("content", title, "", "MQL rates of the people each landing page, form and campaign reached.",
-                       empty_metric("content.cohorts", 0,
+                       note + empty_metric("content.cohorts", 0,
                                     "No content cohort's window has closed yet: the people who first engaged with a piece "
                                     "in a month count once the content window has passed after the month's last day."))
     months = (f"{c.months[0]:%b %Y}" + (f" – {c.months[-1]:%b %Y}" if len(c.months) > 1 else "")) if c.months else ""
@@ -829,7 +864,7 @@ def content_section(data: ReportData) -> str:
     sentences = [_content_sentence(c.top[0], c.window_days, True)]
     if c.bottom:
         sentences.append(_content_sentence(c.bottom[0], c.window_days, False))
-    body = (f'<p class="note">{count} closed month{"s" if len(c.months) != 1 else ""} pooled; ranked by how surely the '
+    body = note + (f'<p class="note">{count} closed month{"s" if len(c.months) != 1 else ""} pooled; ranked by how surely the '
             "MQL rate is high (the low end of its interval) or low (the high end), so a piece seen by a handful of "
             f'people does not top the list by luck.</p><ul class="findings">'
             + "".join(f"<li>{escape(text)}</li>" for text in sentences) + "</ul>")
@@ -1224,7 +1259,7 @@ def render_report(data: ReportData, reporting_timezone: str | None = None) -> st
               lists_section(data, zone)]
     footer = (
         "<p>Built from the published copy of the warehouse (read-only): marts fct_marketing_sla, fct_marketing_sla_daily, "
-        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, fct_content_conversion, fct_mql_missing_attributes, dim_leads, meta.quarantine"
+        "fct_sales_sla, fct_sales_sla_daily, fct_lead_funnel_daily, fct_icp_evidence, fct_followup_evidence, fct_sales_sla_weekly, fct_content_conversion, fct_mql_missing_attributes, dim_leads, meta.quarantine, meta.streams"
         + (", and scoring.lead_priority_list" if data.lead_lists.source == "scoring" else "")
         + ". Every number on the page carries a <code>data-metric</code> name.</p><dl>"
         f"<dt>Report day</dt><dd {metric_attrs('publication.run_date', data.run_date)}>{escape(data.run_date.isoformat())}</dd>"

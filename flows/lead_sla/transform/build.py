@@ -7,6 +7,7 @@ from datetime import date
 from lead_sla.agreement import load_agreement, write_agreement_tables
 from lead_sla.agreement.in_force import require_in_force_for_build
 from lead_sla.landing.raw import ensure_raw_schema
+from lead_sla.ops.streams import record_night_streams
 from lead_sla.publish.as_reported import ensure_as_reported_tables
 from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
@@ -43,13 +44,15 @@ def build_day(settings: Settings, day: RunDay, *, full_refresh: bool = False,
     ``progress`` is told how far the build has got (:class:`~lead_sla.transform.dbt.DbtProgress`).
 
     Afterwards the tables that keep first reports exist beside the daily facts (empty on a new
-    warehouse), so the checks that compare with them can run.
+    warehouse), so the checks that compare with them can run, and ``ops.night_streams`` says which
+    source streams the build had data for.
     """
     write_agreement(settings, day.run_date)
     result = build(settings, day, full_refresh=full_refresh, progress=progress)
     conn = open_warehouse(settings)
     try:
         ensure_as_reported_tables(conn)
+        record_night_streams(conn)
     finally:
         conn.close()
     return result
