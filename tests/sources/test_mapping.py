@@ -16,7 +16,9 @@ ROOT = find_project_root(Path(__file__).parent)
 OLIST = ROOT.parent / "shared" / "data" / "olist-marketing-funnel"
 
 
-@pytest.mark.parametrize("name", [pytest.param("demo.yml", id="demo"), pytest.param("olist.yml", id="olist")])
+@pytest.mark.parametrize("name", [pytest.param("demo.yml", id="demo"), pytest.param("olist.yml", id="olist"),
+                                  pytest.param("hubspot.yml", id="hubspot"),
+                                  pytest.param("salesforce.yml", id="salesforce")])
 def test_shipped_mappings_are_valid(name):
     mapping = load_mapping(ROOT / "config" / "sources" / name)
     assert mapping.streams

@@ -17,17 +17,37 @@ ROOT = find_project_root(Path(__file__).parent)
 DOC = (ROOT / "docs" / "mappings.md").read_text(encoding="utf-8")
 
 
-def fenced(language: str) -> list[str]:
-    """The doc's code blocks in ``language``, in order."""
-    return re.findall(rf"^```{language}\n(.*?)^```$", DOC, flags=re.MULTILINE | re.DOTALL)
+def fenced(language: str, section: str | None = None) -> list[str]:
+    """The doc's code blocks in ``language``, in order; with ``section`` (a heading line), only those
+    between that heading and the next one."""
+    text = DOC
+    if section is not None:
+        text = DOC[DOC.index(f"\n{section}\n") + len(section) + 2:]
+        following = re.search(r"^#+ ", text, flags=re.MULTILINE)
+        text = text[:following.start()] if following else text
+    return re.findall(rf"^```{language}\n(.*?)^```$", text, flags=re.MULTILINE | re.DOTALL)
 
 
 def test_the_olist_excerpts_are_in_the_shipped_mapping_as_written():
     olist = (ROOT / "config" / "sources" / "olist.yml").read_text(encoding="utf-8")
-    excerpts = [block for block in fenced("yaml") if not block.startswith("name:")]
+    excerpts = [block for block in fenced("yaml", "## Example: the Olist marketing funnel")
+                if not block.startswith("name:")]
     assert len(excerpts) == 4
     for block in excerpts:
         assert block in olist, block
+
+
+@pytest.mark.parametrize("section, preset, count", [
+    pytest.param("### Choices both presets make", "hubspot", 1, id="both"),
+    pytest.param("### Preset: HubSpot", "hubspot", 2, id="hubspot"),
+    pytest.param("### Preset: Salesforce", "salesforce", 1, id="salesforce"),
+])
+def test_the_preset_excerpts_are_in_the_shipped_presets_as_written(section: str, preset: str, count: int):
+    shipped = (ROOT / "config" / "sources" / f"{preset}.yml").read_text(encoding="utf-8")
+    excerpts = fenced("yaml", section)
+    assert len(excerpts) == count
+    for block in excerpts:
+        assert block in shipped, block
 
 
 @pytest.fixture
