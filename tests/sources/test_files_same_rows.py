@@ -201,6 +201,8 @@ CSV_CASES = [
     pytest.param("\ufeffid,name\n1,Łódź\n".encode(), id="byte-order-mark"),
     pytest.param(b" id , name\n1,Ann\n", id="header-names-trimmed"),
     pytest.param(b"id,id\n1,2\n3,4\n", id="duplicate-header"),
+    pytest.param(b"id\n1\n  \n\n2\n", id="one-column-with-blank-lines"),
+    pytest.param(b"\n1,2\n\n", id="blank-header"),
     pytest.param(b"\n".join(b"%d,name %d" % (i, i) for i in range(1000)), id="many-rows-no-final-newline"),
 ]
 

@@ -33,6 +33,7 @@ SOURCE_TEXT_COLUMN = "_source_text"
 _AUTO_TRIES = ("utf-8", "cp1252")  # then Latin-1, which reads any byte
 _ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 _TEXT_TYPES = frozenset({str, type(None)})  # JSON values that land as they are
+_NUMBER_TEXT = {int: int.__repr__, float: float.__repr__}  # as_text of each, for exactly that type
 _JSONL_BATCH = 256  # JSON Lines records whose columns are built together
 
 
@@ -151,27 +152,30 @@ def _undecodable(raw: bytes, encoding: str, line: int) -> Reject:
     return Reject(line, reason, raw.decode(encoding, errors="replace"), raw)
 
 
-def _decodes_alike_whole(encoding: str) -> bool:
-    """Whether decoding a whole file in ``encoding`` gives the text that decoding it line by line gives.
+def _whole_file_codec(encoding: str) -> str | None:
+    """The codec that decodes a whole file in ``encoding`` into the text that decoding it line by
+    line would give, provided the whole file decodes; None when there is none.
 
-    True for the stateless codecs exports use (UTF-8, cp1252, Latin-1 ...); not for ``utf-8-sig``,
-    which drops a byte-order mark at the start of every line it decodes, and not for ``auto``,
-    which may read each line in another encoding (its whole-file try is UTF-8's).
+    ``auto`` reads a line as UTF-8 whenever it can, so a file that is all UTF-8 reads as UTF-8.
+    Every other ASCII-keeping codec exports use (UTF-8, cp1252, Latin-1 ...) is stateless and has
+    no character holding a line-feed byte, except ``utf-8-sig``, which drops a byte-order mark at
+    the start of each line it decodes.
     """
-    return encoding != AUTO_ENCODING and codecs.lookup(encoding).name != "utf-8-sig"
+    if encoding == AUTO_ENCODING:
+        return "utf-8"
+    return None if codecs.lookup(encoding).name == "utf-8-sig" else encoding
 
 
 def _jsonl_lines(data: bytes, encoding: str, rejects: list[Reject]) -> Iterator[tuple[int, str]]:
     """Each non-blank line of ``data`` with its line number, decoded and without its CR LF or LF.
 
     A line ``encoding`` cannot decode goes to ``rejects`` instead. The file is decoded at once
-    when it decodes (each line then decodes alike, since no ASCII-keeping codec puts a line feed
-    byte inside a character); only a file with an undecodable line is decoded line by line.
+    when it can be; only a file with an undecodable line is decoded line by line.
     """
-    whole = "utf-8" if encoding == AUTO_ENCODING else encoding
-    if encoding == AUTO_ENCODING or _decodes_alike_whole(encoding):
+    codec = _whole_file_codec(encoding)
+    if codec is not None:
         try:
-            text = data.decode(whole)
+            text = data.decode(codec)
         except UnicodeDecodeError:
             pass
         else:
@@ -194,8 +198,8 @@ def _append_columns(parsed: ParsedFile, records: list[dict[str, object]], count:
     """Append ``records`` (JSON objects read after ``count`` others) to ``parsed``, column by column.
 
     A key first seen here becomes a column back-filled with nulls; a column a record lacks gets a
-    null. Column-wise in small batches because fetching one key from a few hundred records that
-    are still in the CPU's cache is several times faster than building each record's row.
+    null. Column by column, in batches small enough to stay in the CPU's cache: one C-level pass
+    per column instead of a Python loop over every value of every record.
     """
     for name in dict.fromkeys(itertools.chain.from_iterable(records)):
         if name not in parsed.values:
@@ -203,8 +207,11 @@ def _append_columns(parsed: ParsedFile, records: list[dict[str, object]], count:
             parsed.values[name] = [None] * count
     for name, column in parsed.values.items():
         batch = list(map(dict.get, records, itertools.repeat(name)))
-        if not _TEXT_TYPES.issuperset(map(type, batch)):
-            batch = [as_text(value) for value in batch]
+        types = set(map(type, batch))
+        if not types <= _TEXT_TYPES:
+            # a column of one number type (a count, an amount) converts with one C call per value
+            same = _NUMBER_TEXT.get(types.pop()) if len(types) == 1 else None
+            batch = list(map(same, batch)) if same else [as_text(value) for value in batch]
         column.extend(batch)
 
 
