@@ -182,6 +182,7 @@ JSONL_CASES = [
     pytest.param(b'{"a": 1, "a": 2, "b": "\\u00e9\\n"}\n{"b": null}\n', id="duplicate-keys-and-escapes"),
     pytest.param(LATE_KEY, id="a-key-first-seen-after-300-records"),
     pytest.param(MIXED_TYPES, id="every-json-type-in-one-column"),
+    pytest.param(LATE_KEY + b'{"id": 1\n' + LATE_KEY + b"[1]\n\xff\n" + LATE_KEY, id="broken-lines-in-later-batches"),
 ]
 
 

@@ -34,6 +34,7 @@ _AUTO_TRIES = ("utf-8", "cp1252")  # then Latin-1, which reads any byte
 _ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
 _TEXT_TYPES = frozenset({str, type(None)})  # JSON values that land as they are
 _NUMBER_TEXT = {int: int.__repr__, float: float.__repr__}  # as_text of each, for exactly that type
+_OBJECT_TYPE = frozenset({dict})
 _JSONL_BATCH = 256  # JSON Lines records whose columns are built together
 
 
@@ -166,8 +167,8 @@ def _whole_file_codec(encoding: str) -> str | None:
     return None if codecs.lookup(encoding).name == "utf-8-sig" else encoding
 
 
-def _jsonl_lines(data: bytes, encoding: str, rejects: list[Reject]) -> Iterator[tuple[int, str]]:
-    """Each non-blank line of ``data`` with its line number, decoded and without its CR LF or LF.
+def _jsonl_lines(data: bytes, encoding: str, rejects: list[Reject]) -> tuple[list[int], list[str]]:
+    """The non-blank lines of ``data``, decoded and without their CR LF or LF, and their numbers.
 
     A line ``encoding`` cannot decode goes to ``rejects`` instead. The file is decoded at once
     when it can be; only a file with an undecodable line is decoded line by line.
@@ -179,19 +180,24 @@ def _jsonl_lines(data: bytes, encoding: str, rejects: list[Reject]) -> Iterator[
         except UnicodeDecodeError:
             pass
         else:
-            for number, line in enumerate(text.split("\n"), start=1):
-                # bytes.strip()'s whitespace, not str.strip()'s: a line of no-break spaces is not blank
-                if line.strip(_ASCII_WHITESPACE):
-                    yield number, line.removesuffix("\r")
-            return
+            lines = text.split("\n")
+            if "\r" in text:
+                lines = [line.removesuffix("\r") for line in lines]
+            # bytes.strip()'s whitespace, not str.strip()'s: a line of no-break spaces is not blank
+            numbers = [number for number, line in enumerate(lines, start=1) if line.strip(_ASCII_WHITESPACE)]
+            return numbers, lines if len(numbers) == len(lines) else [lines[number - 1] for number in numbers]
+    numbers, texts = [], []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
         raw = raw.removesuffix(b"\r")
         try:
-            yield number, decode(raw, encoding)
+            texts.append(decode(raw, encoding))
         except UnicodeDecodeError:
             rejects.append(_undecodable(raw, encoding, number))
+            continue
+        numbers.append(number)
+    return numbers, texts
 
 
 def _append_columns(parsed: ParsedFile, records: list[dict[str, object]], count: int) -> None:
@@ -222,25 +228,40 @@ def read_jsonl(data: bytes, encoding: str = "utf-8") -> ParsedFile:
     the record as read.
     """
     parsed = ParsedFile()
-    batch: list[dict[str, object]] = []
-    loads, json_error = orjson.loads, orjson.JSONDecodeError
-    for number, text in _jsonl_lines(data, encoding, parsed.rejects):
+    numbers, texts = _jsonl_lines(data, encoding, parsed.rejects)
+    for start in range(0, len(texts), _JSONL_BATCH):
+        batch_numbers, batch_texts = numbers[start : start + _JSONL_BATCH], texts[start : start + _JSONL_BATCH]
         try:
-            record = loads(text)
-        except json_error as exc:
-            parsed.rejects.append(Reject(number, f"not valid JSON ({exc}); truncated line?", text))
-            continue
-        if record.__class__ is not dict:
-            parsed.rejects.append(Reject(number, "not a JSON object", text))
-            continue
-        batch.append(record)
-        parsed.lines.append(number)
-        parsed.sources.append(text)
-        if len(batch) == _JSONL_BATCH:
-            _append_columns(parsed, batch, len(parsed.lines) - len(batch))
-            batch = []
-    _append_columns(parsed, batch, len(parsed.lines) - len(batch))
+            # each line is parsed on its own, as below; this only skips the loop when all are objects
+            records = list(map(orjson.loads, batch_texts))
+        except orjson.JSONDecodeError:
+            records = None
+        if records is None or not _OBJECT_TYPE.issuperset(map(type, records)):
+            records, batch_numbers, batch_texts = _json_objects(batch_numbers, batch_texts, parsed.rejects)
+        _append_columns(parsed, records, len(parsed.lines))
+        parsed.lines.extend(batch_numbers)
+        parsed.sources.extend(batch_texts)
+    parsed.rejects.sort(key=lambda reject: reject.line or 0)  # undecodable and unparseable lines, in file order
     return parsed
+
+
+def _json_objects(numbers: list[int], texts: list[str], rejects: list[Reject]
+                  ) -> tuple[list[dict[str, object]], list[int], list[str]]:
+    """The lines of ``texts`` that are JSON objects (parsed, with their numbers and texts); the others to ``rejects``."""
+    records, good_numbers, good_texts = [], [], []
+    for number, text in zip(numbers, texts):
+        try:
+            record = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            rejects.append(Reject(number, f"not valid JSON ({exc}); truncated line?", text))
+            continue
+        if not isinstance(record, dict):
+            rejects.append(Reject(number, "not a JSON object", text))
+            continue
+        records.append(record)
+        good_numbers.append(number)
+        good_texts.append(text)
+    return records, good_numbers, good_texts
 
 
 def _without_line_end(text: str) -> str:
