@@ -213,8 +213,8 @@ def _append_columns(parsed: ParsedFile, records: list[dict[str, object]], count:
             parsed.values[name] = [None] * count
     for name, column in parsed.values.items():
         batch = list(map(dict.get, records, itertools.repeat(name)))
-        types = set(map(type, batch))
-        if not types <= _TEXT_TYPES:
+        if not _TEXT_TYPES.issuperset(map(type, batch)):
+            types = set(map(type, batch))
             # a column of one number type (a count, an amount) converts with one C call per value
             same = _NUMBER_TEXT.get(types.pop()) if len(types) == 1 else None
             batch = list(map(same, batch)) if same else [as_text(value) for value in batch]
