@@ -31,6 +31,11 @@ from lead_sla.sources.mapping import AUTO_ENCODING, FileFormat
 LINE_COLUMN = "_line"
 SOURCE_TEXT_COLUMN = "_source_text"
 _AUTO_TRIES = ("utf-8", "cp1252")  # then Latin-1, which reads any byte
+_ASCII_WHITESPACE = " \t\n\r\x0b\x0c"  # what bytes.strip() strips
+_TEXT_TYPES = frozenset({str, type(None)})  # JSON values that land as they are
+_NUMBER_TEXT = {int: int.__repr__, float: float.__repr__}  # as_text of each, for exactly that type
+_OBJECT_TYPE = frozenset({dict})
+_JSONL_BATCH = 256  # JSON Lines records whose columns are built together
 
 
 @dataclass(frozen=True)
@@ -148,28 +153,115 @@ def _undecodable(raw: bytes, encoding: str, line: int) -> Reject:
     return Reject(line, reason, raw.decode(encoding, errors="replace"), raw)
 
 
-def read_jsonl(data: bytes, encoding: str = "utf-8") -> ParsedFile:
-    """Read a JSON Lines export: one JSON object per line, blank lines ignored."""
-    parsed = ParsedFile()
+def _whole_file_codec(encoding: str) -> str | None:
+    """The codec that decodes a whole file in ``encoding`` into the text that decoding it line by
+    line would give, provided the whole file decodes; None when there is none.
+
+    ``auto`` reads a line as UTF-8 whenever it can, so a file that is all UTF-8 reads as UTF-8.
+    Every other ASCII-keeping codec exports use (UTF-8, cp1252, Latin-1 ...) is stateless and has
+    no character holding a line-feed byte, except ``utf-8-sig``, which drops a byte-order mark at
+    the start of each line it decodes.
+    """
+    if encoding == AUTO_ENCODING:
+        return "utf-8"
+    return None if codecs.lookup(encoding).name == "utf-8-sig" else encoding
+
+
+def _jsonl_lines(data: bytes, encoding: str, rejects: list[Reject]) -> tuple[list[int], list[str]]:
+    """The non-blank lines of ``data``, decoded and without their CR LF or LF, and their numbers.
+
+    A line ``encoding`` cannot decode goes to ``rejects`` instead. The file is decoded at once
+    when it can be; only a file with an undecodable line is decoded line by line.
+    """
+    codec = _whole_file_codec(encoding)
+    if codec is not None:
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            pass
+        else:
+            lines = text.split("\n")
+            if "\r" in text:
+                lines = [line.removesuffix("\r") for line in lines]
+            # bytes.strip()'s whitespace, not str.strip()'s: a line of no-break spaces is not blank
+            numbers = [number for number, line in enumerate(lines, start=1) if line.strip(_ASCII_WHITESPACE)]
+            return numbers, lines if len(numbers) == len(lines) else [lines[number - 1] for number in numbers]
+    numbers, texts = [], []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if not raw.strip():
             continue
         raw = raw.removesuffix(b"\r")
         try:
-            text = decode(raw, encoding)
+            texts.append(decode(raw, encoding))
         except UnicodeDecodeError:
-            parsed.rejects.append(_undecodable(raw, encoding, number))
+            rejects.append(_undecodable(raw, encoding, number))
             continue
+        numbers.append(number)
+    return numbers, texts
+
+
+def _append_columns(parsed: ParsedFile, records: list[dict[str, object]], count: int) -> None:
+    """Append ``records`` (JSON objects read after ``count`` others) to ``parsed``, column by column.
+
+    A key first seen here becomes a column back-filled with nulls; a column a record lacks gets a
+    null. Column by column, in batches small enough to stay in the CPU's cache: one C-level pass
+    per column instead of a Python loop over every value of every record.
+    """
+    for name in dict.fromkeys(itertools.chain.from_iterable(records)):
+        if name not in parsed.values:
+            parsed.columns.append(name)
+            parsed.values[name] = [None] * count
+    for name, column in parsed.values.items():
+        batch = list(map(dict.get, records, itertools.repeat(name)))
+        if not _TEXT_TYPES.issuperset(map(type, batch)):
+            types = set(map(type, batch))
+            # a column of one number type (a count, an amount) converts with one C call per value
+            same = _NUMBER_TEXT.get(types.pop()) if len(types) == 1 else None
+            batch = list(map(same, batch)) if same else [as_text(value) for value in batch]
+        column.extend(batch)
+
+
+def read_jsonl(data: bytes, encoding: str = "utf-8") -> ParsedFile:
+    """Read a JSON Lines export: one JSON object per line, blank lines ignored.
+
+    Columns are in the order their keys are first seen; each good line's own text is kept as
+    the record as read.
+    """
+    parsed = ParsedFile()
+    numbers, texts = _jsonl_lines(data, encoding, parsed.rejects)
+    for start in range(0, len(texts), _JSONL_BATCH):
+        batch_numbers, batch_texts = numbers[start : start + _JSONL_BATCH], texts[start : start + _JSONL_BATCH]
+        try:
+            # each line is parsed on its own, as below; this only skips the loop when all are objects
+            records = list(map(orjson.loads, batch_texts))
+        except orjson.JSONDecodeError:
+            records = None
+        if records is None or not _OBJECT_TYPE.issuperset(map(type, records)):
+            records, batch_numbers, batch_texts = _json_objects(batch_numbers, batch_texts, parsed.rejects)
+        _append_columns(parsed, records, len(parsed.lines))
+        parsed.lines.extend(batch_numbers)
+        parsed.sources.extend(batch_texts)
+    parsed.rejects.sort(key=lambda reject: reject.line or 0)  # undecodable and unparseable lines, in file order
+    return parsed
+
+
+def _json_objects(numbers: list[int], texts: list[str], rejects: list[Reject]
+                  ) -> tuple[list[dict[str, object]], list[int], list[str]]:
+    """The lines of ``texts`` that are JSON objects (parsed, with their numbers and texts); the others to ``rejects``."""
+    records, good_numbers, good_texts = [], [], []
+    for number, text in zip(numbers, texts):
         try:
             record = orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            parsed.rejects.append(Reject(number, f"not valid JSON ({exc}); truncated line?", text))
+            rejects.append(Reject(number, f"not valid JSON ({exc}); truncated line?", text))
             continue
         if not isinstance(record, dict):
-            parsed.rejects.append(Reject(number, "not a JSON object", text))
+            rejects.append(Reject(number, "not a JSON object", text))
             continue
-        parsed.add_record(number, {str(k): as_text(v) for k, v in record.items()}, text)
-    return parsed
+        records.append(record)
+        good_numbers.append(number)
+        good_texts.append(text)
+    return records, good_numbers, good_texts
 
 
 def _without_line_end(text: str) -> str:
