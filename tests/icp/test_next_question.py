@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from lead_sla.icp.next_question import COLUMNS, CSV_FILE, JSON_FILE, write_next_questions
-from tests.conftest import PublishedDemo
+from tests.support.published import PublishedDemo
 
 DAY = date(2026, 10, 31)
 

@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from lead_sla.agreement import AgreementError, load_agreement
 from lead_sla.cli import app
 from lead_sla.icp.propose import roc_auc_interval
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 runner = CliRunner()
 DAY = date(2026, 10, 31)

@@ -11,7 +11,7 @@ import yaml
 
 from lead_sla.scoring.engagement import SIGNALS
 from lead_sla.scoring.sources import REQUIRED_COLUMNS
-from tests.conftest import PROJECT_ROOT
+from tests.support.project import PROJECT_ROOT
 
 SCORING_CODE = sorted((PROJECT_ROOT / "flows" / "lead_sla" / "scoring").glob("*.py"))
 MODELS = PROJECT_ROOT / "dbt_project" / "models"
