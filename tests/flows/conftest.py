@@ -8,7 +8,7 @@ import pytest
 
 import lead_sla.flows.nightly as nightly_module
 import lead_sla.transform.build as build_module
-from lead_sla.quality.report import ValidationReport
+from lead_sla.quality.outcomes import ValidationReport
 
 
 @pytest.fixture

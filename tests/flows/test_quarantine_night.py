@@ -15,7 +15,7 @@ import pytest
 
 from lead_sla.flows.nightly import nightly
 from lead_sla.publish.publisher import read_manifest
-from lead_sla.quality.report import DataQualityError
+from lead_sla.quality.outcomes import DataQualityError
 from lead_sla.demo import generate
 
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
 """Small synthetic warehouses for the scoring tests: only the marts and columns scoring reads.
 
-:class:`Warehouse` creates the inputs listed in :mod:`lead_sla.scoring.sources` on a DuckDB
+:class:`Warehouse` creates the inputs listed in :mod:`lead_sla.scoring.inputs` on a DuckDB
 connection and offers one method per kind of fact (a lead, a fit interval, a behaviour event, a
 handoff, a rep…), written as the marts hold them: how dbt computes a fit or ties an event to a
 lead is tested by the dbt unit tests of those models, not here. Times are naive UTC; tests use the
@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 import duckdb
 import pandas as pd
 
-from lead_sla.scoring.sources import EVENTS, FIT_CONTRIBUTIONS, FIT_HISTORY, HANDOFFS, LEADS, REPS
+from lead_sla.scoring.inputs import EVENTS, FIT_CONTRIBUTIONS, FIT_HISTORY, HANDOFFS, LEADS, REPS
 
 TZ = "UTC"
 

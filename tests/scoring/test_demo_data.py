@@ -18,7 +18,7 @@ from lead_sla.scoring.cli import print_report
 from lead_sla.scoring.daily import FALLBACK, score_day, train_for_day
 from lead_sla.scoring.exports import export_day
 from lead_sla.settings import ModelPolicy
-from lead_sla.scoring.sources import REQUIRED_COLUMNS
+from lead_sla.scoring.inputs import REQUIRED_COLUMNS
 from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings
 from lead_sla.demo import generate
@@ -31,7 +31,7 @@ from tests.support.landing import land_exports
 pytestmark = pytest.mark.slow
 
 DEMO_END = date(2026, 10, 31)
-# every model scoring reads (as scoring/sources.py lists them), with its parents
+# every model scoring reads (as scoring/inputs.py lists them), with its parents
 SCORING_INPUTS = tuple(f"+{table.split('.')[1]}" for table in REQUIRED_COLUMNS if not table.startswith("config."))
 
 

@@ -16,7 +16,7 @@ import pytest
 from lead_sla.scoring.engagement import HALF_LIFE_DAYS, SIGNAL_BY_NAME, engagement_reason, score_from_points
 from lead_sla.scoring.features import score_anchors
 from lead_sla.scoring.fit import fit_reason
-from lead_sla.scoring.sources import open_lead_anchors
+from lead_sla.scoring.inputs import open_lead_anchors
 from tests.scoring.builders import TZ, Warehouse, end_of
 
 KNOWN = datetime(2026, 1, 10, 12, 0)

@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from lead_sla.scoring.engagement import SIGNALS
-from lead_sla.scoring.sources import REQUIRED_COLUMNS
+from lead_sla.scoring.inputs import REQUIRED_COLUMNS
 from tests.support.project import PROJECT_ROOT
 
 SCORING_CODE = sorted((PROJECT_ROOT / "flows" / "lead_sla" / "scoring").glob("*.py"))
@@ -36,7 +36,7 @@ def model_path(name: str) -> Path:
 def test_every_relation_scoring_reads_is_a_declared_mart():
     declared = exposure_models("lead_scoring")
     read = {table.split(".", 1)[1] for table in REQUIRED_COLUMNS}
-    assert read == declared, "scoring/sources.py and the lead_scoring exposure list different models"
+    assert read == declared, "scoring/inputs.py and the lead_scoring exposure list different models"
     for table in REQUIRED_COLUMNS:
         schema, name = table.split(".", 1)
         assert schema == "marts", f"scoring reads {table}, which is not a mart"
@@ -48,7 +48,7 @@ def test_scoring_code_names_no_relation_but_the_declared_marts():
         for schema, name in RELATION.findall(path.read_text()):
             if schema == "scoring":
                 continue
-            assert f"{schema}.{name}" in REQUIRED_COLUMNS, f"{path.name} reads {schema}.{name}, not declared in sources.py"
+            assert f"{schema}.{name}" in REQUIRED_COLUMNS, f"{path.name} reads {schema}.{name}, not declared in inputs.py"
 
 
 def test_no_copy_of_the_fit_or_signal_rules_is_left_in_scoring():

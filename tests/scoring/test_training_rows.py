@@ -11,7 +11,7 @@ import pytest
 from lead_sla.scoring.features import FEATURES
 from lead_sla.scoring.model import labelled_history, matured_before, train_model
 from lead_sla.settings import ModelPolicy
-from lead_sla.scoring.sources import history_anchors
+from lead_sla.scoring.inputs import history_anchors
 from tests.scoring.builders import TZ, Warehouse, end_of
 
 HORIZON = 30

@@ -41,7 +41,7 @@ from lead_sla.publish.as_reported import FirstReport, record_first_report
 from lead_sla.publish.publisher import DATABASE_NAME, PublishResult, publish, published_day
 from lead_sla.publish.quality_page import publish_results_page
 from lead_sla.quality.gate import validate_stage
-from lead_sla.quality.report import ValidationReport
+from lead_sla.quality.outcomes import ValidationReport
 from lead_sla.report import build_report
 from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings

@@ -16,18 +16,18 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from lead_sla.quality.report import DataQualityError, ExpectationOutcome, ValidationReport
+    from lead_sla.quality.outcomes import DataQualityError, ExpectationOutcome, ValidationReport
     from lead_sla.quality.results import RESULTS_TABLE
     from lead_sla.quality.suites import Suite, SuiteError, load_suites
     from lead_sla.quality.validate import run_validation
 
 _WHERE = {
     "RESULTS_TABLE": "lead_sla.quality.results",
-    "DataQualityError": "lead_sla.quality.report",
-    "ExpectationOutcome": "lead_sla.quality.report",
+    "DataQualityError": "lead_sla.quality.outcomes",
+    "ExpectationOutcome": "lead_sla.quality.outcomes",
     "Suite": "lead_sla.quality.suites",
     "SuiteError": "lead_sla.quality.suites",
-    "ValidationReport": "lead_sla.quality.report",
+    "ValidationReport": "lead_sla.quality.outcomes",
     "load_suites": "lead_sla.quality.suites",
     "run_validation": "lead_sla.quality.validate",
 }

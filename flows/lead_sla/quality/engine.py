@@ -53,7 +53,7 @@ from great_expectations.expectations.expectation import (
 from great_expectations.expectations.registry import get_expectation_impl
 
 from lead_sla.quality import frames
-from lead_sla.quality.report import ExpectationOutcome
+from lead_sla.quality.outcomes import ExpectationOutcome
 from lead_sla.quality.suites import (
     ExpectationSpec,
     ParamValue,

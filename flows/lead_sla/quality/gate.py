@@ -7,7 +7,7 @@ from typing import Literal
 
 import duckdb
 
-from lead_sla.quality.report import ValidationReport
+from lead_sla.quality.outcomes import ValidationReport
 from lead_sla.quality.validate import run_validation
 from lead_sla.run_day import RunDay
 from lead_sla.settings import Settings

@@ -8,7 +8,7 @@ from datetime import date, datetime
 import duckdb
 import pyarrow as pa
 
-from lead_sla.quality.report import ExpectationOutcome
+from lead_sla.quality.outcomes import ExpectationOutcome
 
 RESULTS_SCHEMA = "dq"
 RESULTS_TABLE = f"{RESULTS_SCHEMA}.validation_results"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from lead_sla.quality.engine import BoundExpectation
-from lead_sla.quality.report import ExpectationOutcome
+from lead_sla.quality.outcomes import ExpectationOutcome
 from lead_sla.quality.suites import ExpectationSpec, Suite
 from lead_sla.sources.check import REQUIRED_STREAMS
 from lead_sla.sources.streams import STREAMS

@@ -16,7 +16,7 @@ from lead_sla.ops.streams import absent_streams, read_night_streams
 from lead_sla.quality.data_docs import DEFAULT_KEEP_RUNS, build_data_docs
 from lead_sla.quality.engine import GxRunner, bind_suite, validate_suite
 from lead_sla.quality.frames import DEFAULT_ROWS_PER_BATCH
-from lead_sla.quality.report import ExpectationOutcome, ValidationReport
+from lead_sla.quality.outcomes import ExpectationOutcome, ValidationReport
 from lead_sla.quality.results import write_results
 from lead_sla.quality.streams import split_by_streams
 from lead_sla.quality.suites import BUILTIN_PARAMS, PUBLICATIONS_DDL, STAGES, ParamValue, Suite, SuiteError, load_suites

@@ -12,7 +12,7 @@ from lead_sla.scoring.model import ModelDecision, TrainedModel, labelled_history
 from lead_sla.scoring.priority import URGENCY_BUCKETS, build_priority_list, urgency_bucket
 from lead_sla.scoring.push import CrmTaskClient, PushReport, push_day_tasks, push_tasks
 from lead_sla.settings import ModelPolicy
-from lead_sla.scoring.sources import ScoringInputError, day_end_utc
+from lead_sla.scoring.inputs import ScoringInputError, day_end_utc
 from lead_sla.scoring.tables import ensure_scoring_schema, write_day
 
 __all__ = [

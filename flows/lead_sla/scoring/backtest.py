@@ -29,7 +29,7 @@ import pandas as pd
 from lead_sla.scoring.metrics import ScorerMetrics, evaluate
 from lead_sla.scoring.model import LabelCounts, fit_estimator, label_definition, labelled_history, matured_before, predict
 from lead_sla.settings import ModelPolicy
-from lead_sla.scoring.sources import check_inputs, day_end_utc, day_start_utc, marts_as_of
+from lead_sla.scoring.inputs import check_inputs, day_end_utc, day_start_utc, marts_as_of
 
 SCORERS: dict[str, str] = {
     "fit_only": "fit_score",

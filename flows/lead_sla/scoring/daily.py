@@ -22,7 +22,7 @@ from lead_sla.scoring.features import score_anchors
 from lead_sla.scoring.model import ModelDecision, labelled_history, load_estimator, predict, save_model, train_model
 from lead_sla.scoring.priority import build_priority_list, needs_owner_list, owners, sla_clocks
 from lead_sla.settings import ModelPolicy
-from lead_sla.scoring.sources import LEADS, open_lead_anchors, require_marts_of_day
+from lead_sla.scoring.inputs import LEADS, open_lead_anchors, require_marts_of_day
 from lead_sla.scoring.tables import CONTRIBUTIONS, LEAD_SCORES, NEEDS_OWNER, PRIORITY_LIST, ensure_scoring_schema, write_day
 
 logger = logging.getLogger(__name__)

@@ -33,7 +33,7 @@ from datetime import datetime
 import duckdb
 import pandas as pd
 
-from lead_sla.scoring.sources import ANCHORS, EVENTS
+from lead_sla.scoring.inputs import ANCHORS, EVENTS
 
 HALF_LIFE_DAYS = 14.0
 SATURATION_POINTS = 40.0
@@ -90,7 +90,7 @@ order by anchors.row_id, events.signal
 def signals_for_anchors(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Per anchor and signal: ``events`` counted, ``decayed_events`` (each weighted by its age) and ``last_event_at``.
 
-    Needs the temporary anchors table (:func:`~lead_sla.scoring.sources.load_anchors`). Anchors
+    Needs the temporary anchors table (:func:`~lead_sla.scoring.inputs.load_anchors`). Anchors
     without any event have no row.
     """
     return conn.execute(SIGNALS_SQL).df()

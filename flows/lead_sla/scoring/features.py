@@ -16,7 +16,7 @@ import pandas as pd
 
 from lead_sla.scoring.engagement import SIGNALS, engagement_scores, signals_for_anchors
 from lead_sla.scoring.fit import fit_for_anchors
-from lead_sla.scoring.sources import ANCHORS, LEADS, load_anchors
+from lead_sla.scoring.inputs import ANCHORS, LEADS, load_anchors
 
 FIT_WEIGHT = 0.6
 ENGAGEMENT_WEIGHT = 0.4

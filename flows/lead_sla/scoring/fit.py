@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from lead_sla.scoring.sources import ANCHORS, FIT_CONTRIBUTIONS, FIT_HISTORY
+from lead_sla.scoring.inputs import ANCHORS, FIT_CONTRIBUTIONS, FIT_HISTORY
 
 ATTRIBUTE_NAMES = {
     "industry": "Industry",
@@ -54,7 +54,7 @@ order by anchors.row_id, rules.points desc, rules.rule_id
 
 
 def fit_for_anchors(conn: duckdb.DuckDBPyConnection) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fit of every anchor in :data:`~lead_sla.scoring.sources.ANCHORS`, as dbt computed it.
+    """Fit of every anchor in :data:`~lead_sla.scoring.inputs.ANCHORS`, as dbt computed it.
 
     Returns ``(summary, contributions)``: ``summary`` has one row per anchor (``row_id,
     icp_version, fit_points, fit_score, icp_tier, profile_completeness``; ``icp_version`` null

@@ -1,6 +1,6 @@
 """The learned conversion probability ``p_convert``: training set, model, validation, registry.
 
-Training rows are anchors of the warehouse's history (see :mod:`lead_sla.scoring.sources`): each
+Training rows are anchors of the warehouse's history (see :mod:`lead_sla.scoring.inputs`): each
 lead at the end of the day it became known, and each handoff at its instant, described only by
 what was known then (:func:`lead_sla.scoring.features.score_anchors`). Label: the lead became a
 customer within ``horizon_days`` of the anchor (a handoff's conversion must also come before the
@@ -37,7 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from lead_sla.scoring.features import FEATURES, score_anchors
 from lead_sla.scoring.metrics import ScorerMetrics, evaluate
 from lead_sla.settings import ModelPolicy
-from lead_sla.scoring.sources import history_anchors
+from lead_sla.scoring.inputs import history_anchors
 from lead_sla.scoring.tables import MODEL_REGISTRY
 
 ALGORITHM = "logistic_regression"

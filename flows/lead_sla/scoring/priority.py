@@ -41,7 +41,7 @@ import pandas as pd
 from lead_sla.scoring.engagement import engagement_reason
 from lead_sla.scoring.features import ENGAGEMENT_WEIGHT, FIT_WEIGHT
 from lead_sla.scoring.fit import fit_reason
-from lead_sla.scoring.sources import ANCHORS, HANDOFFS, LEADS, REPS
+from lead_sla.scoring.inputs import ANCHORS, HANDOFFS, LEADS, REPS
 
 REASONS_PER_LEAD = 3
 BUSINESS_DAY_MINUTES = 480
